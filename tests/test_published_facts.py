@@ -1,0 +1,67 @@
+"""The default generation reproduces the published, frozen MNIST-1D dataset.
+
+The numbers below are facts read off the published ``mnist1d_data.pkl``
+(SHA-256 e9525767...); the test needs only the package, not the file.
+"""
+
+import numpy as np
+import pytest
+
+import mnist1d
+
+TOL = 1e-12
+PUBLISHED_X_SUM = -51.78746787509559
+PUBLISHED_X_ABS_SUM = 118338.29510719894
+PUBLISHED_X_TEST_SQ_SUM = 40751.74613465136
+PUBLISHED_X0_FIRST3 = [-0.3320056673693902, -0.4719103656557236, -0.778697076293495]
+PUBLISHED_X_TEST0 = [-0.07877078047732886, -0.21073170588642925, -0.09175138109239452, 0.28267111736736455, 0.3260581534953046, 0.0384286688979637, -0.5307975753612996, -0.44891797010721, 0.22102663556216212, 0.6795393308767245, 0.5558617413201082, -0.4364539078604405, -0.7867392817621643, -0.2442605057849155, -0.09300274499985874, -0.3556176380825188, -0.9263751517279317, -1.1765704029462263, -1.0007818177552028, -1.168337957791402, -1.0839331678123738, -0.30878696548306467, 0.08986756018362436, -0.05059077387627299, -0.09520692687793901, 1.0160732491427822, 1.4904072786787068, 1.1697618973417314, 0.2512990076819631, -0.33138186992437246, -1.0271277434269122, -0.9056657594744085, -0.06485911996225475, 0.12845677331932748, -1.0197297830706542, -0.6019450650020973, 0.41959106122572115, 1.1341626436833787, 0.8463298173580346, 0.3461328866646199]  # noqa: E501
+PUBLISHED_X_LAST = [-0.6939948035971022, -0.2753216930481869, 0.29267967864361694, 0.5559517810657288, 0.8783497008254851, 0.27515552581042124, -0.6095768907704989, -0.9526049347609845, -0.757548703300255, -0.6099369848229316, -0.7838749638032555, 0.14847754622964868, 0.4784573467763793, 0.9245322594397866, 0.6878194222205701, 0.15664530098143384, -0.25872809476803454, -2.390015370671181, -2.7188816606707698, -0.9905421340935312, -0.28179308765768885, -2.313465502508827, -2.7799551845909956, -1.582932634363554, 0.009635904518843273, -0.6046533491455336, -0.7358185497692533, -0.8074474656200149, -0.9602593657415972, -0.9130039519499271, -0.8389533721106579, -0.7038702019727228, -0.601291798764323, -1.1004570503914008, -0.8410961760780711, -0.8775626556344291, -0.8137443925814231, -1.2162451343416705, -1.4649417006350856, -1.6509928567520655]  # noqa: E501
+PUBLISHED_T = [-5.38753506670427, -5.111251217129692, -4.834967367555114, -4.558683517980535, -4.282399668405958, -4.00611581883138, -3.729831969256802, -3.453548119682224, -3.1772642701076466, -2.9009804205330685, -2.624696570958491, -2.3484127213839123, -2.0721288718093342, -1.795845022234757, -1.5195611726601788, -1.2432773230856016, -0.9669934735110236, -0.6907096239364457, -0.4144257743618681, -0.1381419247872897, 0.1381419247872882, 0.4144257743618667, 0.6907096239364446, 0.9669934735110227, 1.243277323085601, 1.5195611726601777, 1.795845022234756, 2.072128871809334, 2.348412721383912, 2.62469657095849, 2.900980420533067, 3.1772642701076452, 3.4535481196822233, 3.729831969256801, 4.006115818831379, 4.282399668405956, 4.558683517980534, 4.834967367555112, 5.111251217129691, 5.38753506670427]  # noqa: E501
+
+
+@pytest.fixture(scope="module")
+def data():
+    return mnist1d.make_dataset()
+
+
+def test_shapes_and_dtypes(data):
+    assert data["x"].shape == (4000, 40) and data["x"].dtype == np.float64
+    assert data["x_test"].shape == (1000, 40) and data["x_test"].dtype == np.float64
+    assert data["y"].shape == (4000,) and data["y"].dtype == np.int64
+    assert data["y_test"].shape == (1000,) and data["y_test"].dtype == np.int64
+    assert data["t"].shape == (40,) and data["t"].dtype == np.float64
+    assert data["templates"]["x"].shape == (10, 12)
+
+
+def test_labels_match_published(data):
+    assert data["y"][:10].tolist() == [2, 6, 4, 5, 6, 6, 6, 0, 3, 1]
+    assert data["y_test"][:10].tolist() == [2, 6, 3, 9, 4, 3, 1, 9, 5, 2]
+    assert np.bincount(data["y"]).tolist() == [398, 396, 411, 394, 394, 402, 401, 404, 402, 398]
+    assert np.bincount(data["y_test"]).tolist() == [102, 104, 89, 106, 106, 98, 99, 96, 98, 102]
+
+
+def test_signals_match_published(data):
+    np.testing.assert_allclose(data["x"][0, :3], PUBLISHED_X0_FIRST3, rtol=0, atol=TOL)
+    np.testing.assert_allclose(data["x_test"][0], PUBLISHED_X_TEST0, rtol=0, atol=TOL)
+    np.testing.assert_allclose(data["x"][-1], PUBLISHED_X_LAST, rtol=0, atol=TOL)
+    assert abs(data["x"].sum() - PUBLISHED_X_SUM) < 1e-9
+    assert abs(np.abs(data["x"]).sum() - PUBLISHED_X_ABS_SUM) < 1e-9
+    assert abs((data["x_test"] ** 2).sum() - PUBLISHED_X_TEST_SQ_SUM) < 1e-9
+
+
+def test_coordinates_match_published_exactly(data):
+    assert data["t"].tolist() == PUBLISHED_T
+
+
+def test_standardised_jointly(data):
+    everything = np.concatenate([data["x"], data["x_test"]])
+    assert abs(everything.mean()) < 1e-12
+    assert abs(everything.std() - 1) < 1e-12
+
+
+def test_templates_normalised(data):
+    x = data["templates"]["x"]
+    assert (x[:, 0] == 0).all()
+    np.testing.assert_allclose(x.std(axis=1), 1 / 6)
+    assert data["templates"]["y"].tolist() == list(range(10))
+    np.testing.assert_allclose(data["templates"]["t"], np.linspace(-5, 5, 12) / 6)
