@@ -19,6 +19,8 @@ Example
 (160, 40)
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from . import transforms
@@ -72,11 +74,23 @@ def make_dataset(config=None, *, templates=None, progress=False, **overrides):
     rng = np.random.RandomState(cfg.seed)
     x = np.empty((n, cfg.final_seq_length))
     bar = _progress_bar(n, progress)
-    for start in range(0, n, BLOCK_SIZE):
-        stop = min(start + BLOCK_SIZE, n)
-        draws = _draw_block(rng, stop - start, cfg)
-        x[start:stop] = _transform_block(templates["x"], labels[start:stop], draws, cfg)
-        bar.update(stop - start)
+
+    def transform(block, draws):
+        x[block] = _transform_block(templates["x"], labels[block], draws, cfg)
+        bar.update(len(labels[block]))
+
+    # The draws must come one after another from one stream; the arithmetic need not. So a
+    # worker thread transforms block k (NumPy releases the GIL) while this thread draws block k+1.
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        pending = []
+        for start in range(0, n, BLOCK_SIZE):
+            block = slice(start, min(start + BLOCK_SIZE, n))
+            draws = _draw_block(rng, block.stop - block.start, cfg)
+            pending.append(worker.submit(transform, block, draws))
+            if len(pending) > 1:
+                pending.pop(0).result()  # at most two blocks in memory; re-raises any error
+        for job in pending:
+            job.result()
     bar.close()
 
     t = transforms.resample(transforms.resample(templates["t"], cfg.dilated_len), cfg.final_seq_length)
