@@ -69,15 +69,16 @@ def make_dataset(config=None, *, templates=None, progress=False, **overrides):
     if per_class < 1:
         raise ValueError(f"num_samples must be >= {n_classes} (one sample per class), got {cfg.num_samples}")
     n = per_class * n_classes
-    labels = np.repeat(np.asarray(templates["y"], dtype=np.int64), per_class)
+    rows = np.repeat(np.arange(n_classes), per_class)  # which template each sample is drawn from
+    labels = np.asarray(templates["y"], dtype=np.int64)[rows]
 
     rng = np.random.RandomState(cfg.seed)
     x = np.empty((n, cfg.final_seq_length))
     bar = _progress_bar(n, progress)
 
     def transform(block, draws):
-        x[block] = _transform_block(templates["x"], labels[block], draws, cfg)
-        bar.update(len(labels[block]))
+        x[block] = _transform_block(templates["x"], rows[block], draws, cfg)
+        bar.update(len(rows[block]))
 
     # The draws must come one after another from one stream; the arithmetic need not. So a
     # worker thread transforms block k (NumPy releases the GIL) while this thread draws block k+1.
@@ -140,14 +141,14 @@ def _draw_block(rng, count, cfg):
     return uniforms, shifts, normals
 
 
-def _transform_block(template_x, labels, draws, cfg):
+def _transform_block(template_x, template_rows, draws, cfg):
     uniforms, shifts, normals = draws
     low, high = cfg.padding
     length = cfg.dilated_len
     num_zeros = low + (uniforms[:, 0] * (high - low + 1)).astype(np.int64)
-    rows, index = transforms.padded_and_dilated(template_x, labels, num_zeros, length)
+    dilated, index = transforms.padded_and_dilated(template_x, template_rows, num_zeros, length)
     # Shifting before scaling gives the same numbers, and lets one gather do both pad and shift.
-    x = transforms.translate(rows, shifts, rows=index)
+    x = transforms.translate(dilated, shifts, rows=index)
     x = transforms.scale(x, 1 + cfg.scale_coeff * (uniforms[:, 1] - 0.5))
     correlated = transforms.smooth_noise(cfg.corr_noise_scale * normals[:, :length])
     x = transforms.fill_padding(x, correlated)

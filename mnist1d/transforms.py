@@ -80,7 +80,7 @@ def padded_and_dilated(templates, labels, num_zeros, length):
     ----------
     templates : ndarray (n_classes, template_points)
     labels, num_zeros : int arrays (n,)
-        The class of each sample and how many zeros to append to it.
+        The template row of each sample and how many zeros to append to it.
     length : int
         Length after dilation.
 

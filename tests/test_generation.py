@@ -58,6 +58,9 @@ def test_custom_templates():
     three = {key: value[:3] for key, value in templates.items() if key != "t"} | {"t": templates["t"]}
     data = mnist1d.make_dataset(num_samples=90, templates=three)
     assert set(np.concatenate([data["y"], data["y_test"]])) == {0, 1, 2}
+    eight = {"x": templates["x"][[8]], "t": templates["t"], "y": np.array([8])}  # labels need not be 0..k-1
+    only_eights = mnist1d.make_dataset(num_samples=20, templates=eight)
+    assert set(only_eights["y"]) == {8}
 
 
 def test_transforms_match_their_plain_numpy_meaning():

@@ -1,0 +1,54 @@
+"""Facts about the book read from its own files (_config.yml, _toc.yml, chapters).
+
+The repository URL is configured once, in _config.yml; everything that must
+point at it (Colab badges, install cells, launch buttons) is checked against
+the values computed here.
+"""
+
+import re
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+
+
+def repository():
+    """(owner/name, branch) of the book's GitHub repository."""
+    url = CONFIG["repository"]["url"].rstrip("/")
+    match = re.fullmatch(r"https://github\.com/([^/]+/[^/]+)", url)
+    assert match, f"_config.yml repository.url is not a GitHub repository URL: {url}"
+    return match.group(1), CONFIG["repository"].get("branch", "main")
+
+
+def chapter_files():
+    """Chapter notebooks in book order, from _toc.yml."""
+    entries = [entry["file"] for entry in TOC.get("chapters", [])]
+    return [ROOT / f"{entry}.ipynb" for entry in entries if (ROOT / f"{entry}.ipynb").exists()]
+
+
+def colab_url(notebook):
+    """The Colab address that opens ``notebook`` from the book's repository."""
+    repo, branch = repository()
+    relative = Path(notebook).resolve().relative_to(ROOT).as_posix()
+    return f"https://colab.research.google.com/github/{repo}/blob/{branch}/{relative}"
+
+
+def install_requirement():
+    """What a chapter's Colab setup cell must pip-install."""
+    repo, _ = repository()
+    return f"mnist1d-book @ git+https://github.com/{repo}"
+
+
+def chapter_title(notebook):
+    """The chapter's title: the text of its first markdown heading."""
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            match = re.search(r"^# (.+)$", cell.source, flags=re.M)
+            if match:
+                return match.group(1).strip()
+    raise AssertionError(f"{notebook} has no '# title' heading")

@@ -1,0 +1,123 @@
+"""Browser test of the built site (run `make book` first; `make test` does).
+
+Headless Debian chromium, driven by playwright, opens every page of the book
+served from localhost and checks what a reader sees: the title, figures that
+load, the Colab link to the chapter's own notebook, rendered math, and no
+local resource that fails to load. A screenshot of each page is saved under
+``_build/screenshots/``. Nothing here skips: without chromium or the built
+site the test fails and says why.
+"""
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from bookinfo import ROOT, chapter_files, chapter_title, colab_url
+
+SITE = ROOT / "_build" / "html"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path():
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not (SITE / "index.html").exists():
+        pytest.fail(f"no built site at {SITE}: run `make book` first")
+    handler = functools.partial(QuietHandler, directory=str(SITE))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_page(browser, url):
+    """Load ``url``; return the page and the list of local resources that failed."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    failures = []
+    local = re.compile(r"^http://127\.0\.0\.1:\d+/")
+    page.on("requestfailed", lambda request: local.match(request.url) and failures.append(
+        f"{request.url} ({request.failure})"))
+    page.on("response", lambda response: local.match(response.url) and response.status >= 400 and failures.append(
+        f"{response.url} (HTTP {response.status})"))
+    page.goto(url, wait_until="networkidle")
+    return page, failures
+
+
+def wait_for_math(page):
+    page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000)
+    page.evaluate("MathJax.startup.promise")
+
+
+def assert_images_loaded(page):
+    broken = page.evaluate("""() => Array.from(document.images)
+        .filter(img => img.src.startsWith(location.origin))
+        .filter(img => !img.complete || img.naturalWidth === 0).map(img => img.src)""")
+    assert not broken, f"broken local images: {broken}"
+
+
+def local_image_count(page):
+    return page.evaluate("() => Array.from(document.images).filter(i => i.src.startsWith(location.origin)).length")
+
+
+def screenshot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("notebook", chapter_files(), ids=lambda p: p.stem)
+def test_chapter_page(server, browser, notebook):
+    page, failures = open_page(browser, f"{server}/chapters/{notebook.stem}.html")
+    wait_for_math(page)
+    assert page.locator("h1").first.inner_text().startswith(chapter_title(notebook).rstrip("#").strip())
+    assert local_image_count(page) >= 3, "a chapter page should show its figures"
+    assert_images_loaded(page)
+
+    colab_links = page.eval_on_selector_all("a[href*='colab.research.google.com/github']", "as => as.map(a => a.href)")
+    assert colab_links and set(colab_links) == {colab_url(notebook)}, colab_links
+
+    text = page.locator("article").inner_text()
+    assert not re.search(r"\$\$|\$[^$\n]{1,200}\$", text), "raw $...$ math left on the page"
+    assert "\\frac" not in text
+    assert page.locator("mjx-container").count() > 0, "MathJax rendered nothing"
+    screenshot(page, notebook.stem)
+    assert not failures, f"local resources failed to load: {failures}"
+
+
+def test_landing_page(server, browser):
+    page, failures = open_page(browser, f"{server}/index.html")
+    assert "MNIST-1D" in page.locator("h1").first.inner_text()
+    assert page.locator("table").count() >= 1, "the benchmark table is missing"
+    for notebook in chapter_files():
+        assert page.locator(f"a[href*='{notebook.stem}']").count() > 0, f"no link to {notebook.stem}"
+    assert_images_loaded(page)
+    screenshot(page, "index")
+    assert not failures, f"local resources failed to load: {failures}"
