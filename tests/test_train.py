@@ -1,0 +1,113 @@
+"""Trainers: learning, determinism, ensemble == separate runs, clear errors."""
+
+import numpy as np
+import pytest
+import torch
+
+import mnist1d
+from mnist1d.models import build
+from mnist1d.train import Ensemble, History, resolve_device, train, train_ensemble
+
+QUICK = dict(steps=60, eval_every=20, progress=False)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return mnist1d.make_dataset()
+
+
+def test_a_short_run_learns(data):
+    history = train("cnn", data, steps=400, eval_every=200, seed=0, progress=False)
+    assert history.final_test_acc > 0.45  # chance is 0.10
+    assert history.train_loss[-1] < history.train_loss[0]
+    assert isinstance(history.model, torch.nn.Module)
+
+
+def test_history_layout(data):
+    history = train("logistic", data, steps=50, eval_every=20, seed=0, progress=False)
+    assert history.steps.tolist() == [20, 40, 50]  # and always after the last step
+    for column in (history.train_loss, history.train_acc, history.test_loss, history.test_acc):
+        assert column.shape == (3,)
+    assert 0 <= history.final_test_acc <= history.best_test_acc <= 1
+    assert "final test acc" in repr(history)
+
+
+def test_same_seed_same_history_other_seed_other_history(data):
+    a = train("mlp", data, seed=3, **QUICK)
+    b = train("mlp", data, seed=3, **QUICK)
+    c = train("mlp", data, seed=4, **QUICK)
+    assert np.array_equal(a.test_loss, b.test_loss) and np.array_equal(a.train_acc, b.train_acc)
+    assert not np.array_equal(a.test_loss, c.test_loss)
+
+
+@pytest.mark.parametrize("name", ["logistic", "mlp", "cnn", "gru"])
+@pytest.mark.parametrize("optimizer, lr", [("adam", 0.01), ("sgd", 0.05)])
+def test_ensemble_of_two_seeds_equals_two_single_runs(data, name, optimizer, lr):
+    # Float rounding differs between a batched and a single convolution; Adam, which divides by the
+    # gradient's running size, amplifies such 1e-7 differences over many steps. So: few steps, tight tolerance.
+    settings = dict(steps=10, eval_every=2, progress=False, optimizer=optimizer, lr=lr)
+    ensemble = train_ensemble(name, data, seeds=[0, 1], **settings)
+    for i, seed in enumerate([0, 1]):
+        single = train(name, data, seed=seed, **settings)
+        np.testing.assert_allclose(ensemble.test_loss[:, i], single.test_loss, rtol=1e-5)
+        np.testing.assert_allclose(ensemble.train_acc[:, i], single.train_acc, atol=1e-6)
+        for (key, a), b in zip(ensemble.member(i).model.state_dict().items(), single.model.state_dict().values()):
+            torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4, msg=key)  # 1% of one Adam step
+
+
+def test_ensemble_with_one_dataset_per_copy(data):
+    shuffled = mnist1d.make_dataset(shuffle_seq=True)
+    small = mnist1d.make_dataset(num_samples=1000)  # 800 training samples, padded inside the ensemble
+    small = dict(small, x_test=data["x_test"], y_test=data["y_test"])
+    ensemble = train_ensemble("mlp", [data, shuffled, small], seeds=[0, 0, 0], **QUICK)
+    for i, dataset in enumerate([data, shuffled, small]):
+        single = train("mlp", dataset, seed=0, **QUICK)
+        np.testing.assert_allclose(ensemble.train_loss[:, i], single.train_loss, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(ensemble.test_acc[:, i], single.test_acc, atol=2e-3)
+
+
+def test_prepared_modules_and_mse_and_sgd(data):
+    modules = [build("mlp", seed=0, hidden_size=h) for h in (32, 32)]
+    history = train_ensemble(modules, data, seeds=[0, 1], steps=100, eval_every=100, progress=False,
+                             optimizer="sgd", lr=0.05, loss="mse")
+    assert isinstance(history.model, Ensemble) and history.model.size == 2
+    assert (history.final_test_acc > 0.15).all()
+    assert history.model(torch.as_tensor(data["x_test"][:5], dtype=torch.float32)).shape == (2, 5, 10)
+
+
+def test_progress_bar_can_be_switched_off(data, capsys):
+    train("logistic", data, steps=30, eval_every=30, progress=True)
+    assert "training" in capsys.readouterr().err
+    train("logistic", data, steps=30, eval_every=30, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_device_auto():
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert resolve_device("auto").type == expected and resolve_device("cpu").type == "cpu"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(steps=0), "steps must be a positive integer, got 0"),
+    (dict(batch_size=-5), "batch_size must be a positive integer, got -5"),
+    (dict(eval_every=1.5), "eval_every must be a positive integer, got 1.5"),
+    (dict(lr=-0.1), "lr must be a positive number, got -0.1"),
+    (dict(loss="hinge"), r"loss must be one of \('cross_entropy', 'mse'\), got 'hinge'"),
+    (dict(optimizer="lbfgs"), r"optimizer must be one of \('adam', 'sgd'\), got 'lbfgs'"),
+    (dict(batch_size=5000), r"batch_size \(5000\) is larger than a training set \(4000 samples\)"),
+])
+def test_bad_arguments_raise_clear_errors(data, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train("logistic", data, **{**QUICK, **kwargs})
+
+
+def test_mismatched_ensemble_arguments(data):
+    with pytest.raises(ValueError, match="got 2 datasets for 3 seeds"):
+        train_ensemble("logistic", [data, data], seeds=[0, 1, 2], **QUICK)
+    with pytest.raises(ValueError, match="got 1 models for 2 seeds"):
+        train_ensemble([build("mlp")], data, seeds=[0, 1], **QUICK)
+
+
+def test_history_member_of_single_run_is_itself(data):
+    history = train("logistic", data, seed=0, **QUICK)
+    assert isinstance(history, History) and history.test_acc.ndim == 1
