@@ -156,7 +156,8 @@ class Ensemble:
 
 
 def train(model, data, *, steps=6000, lr=1e-2, batch_size=100, eval_every=500, seed=0, device="auto",
-          progress=True, optimizer="adam", momentum=0.9, weight_decay=0.0, loss="cross_entropy", validation=0):
+          progress=True, optimizer="adam", momentum=0.9, weight_decay=0.0, loss="cross_entropy", validation=0,
+          train_eval_size=None):
     """Train one model; return its :class:`History` (``history.model`` is the trained model).
 
     Parameters
@@ -188,17 +189,21 @@ def train(model, data, *, steps=6000, lr=1e-2, batch_size=100, eval_every=500, s
         Hold out the last ``validation`` training samples (not trained on) and
         evaluate on them too; :attr:`History.early_stopped_test_acc` then gives
         the test accuracy of the checkpoint with the best validation accuracy.
+    train_eval_size : int, optional
+        Compute training loss and accuracy on the first this many training
+        samples only (default: all); saves time with large training sets.
     """
     history = train_ensemble(model if not isinstance(model, torch.nn.Module) else [model], [data], seeds=[seed],
                              steps=steps, lr=lr, batch_size=batch_size, eval_every=eval_every, device=device,
                              progress=progress, optimizer=optimizer, momentum=momentum,
-                             weight_decay=weight_decay, loss=loss, validation=validation)
+                             weight_decay=weight_decay, loss=loss, validation=validation,
+                             train_eval_size=train_eval_size)
     return history.member(0)
 
 
 def train_ensemble(model, data, seeds=(0, 1, 2), *, steps=6000, lr=1e-2, batch_size=100, eval_every=500,
                    device="auto", progress=True, optimizer="adam", momentum=0.9, weight_decay=0.0,
-                   loss="cross_entropy", validation=0):
+                   loss="cross_entropy", validation=0, train_eval_size=None):
     """Train S copies of a model at once; copy ``i`` equals ``train(..., seed=seeds[i])``.
 
     Parameters
@@ -221,6 +226,8 @@ def train_ensemble(model, data, seeds=(0, 1, 2), *, steps=6000, lr=1e-2, batch_s
     _check_positive(steps=steps, batch_size=batch_size, eval_every=eval_every, copies=len(seeds))
     if isinstance(validation, bool) or not isinstance(validation, (int, np.integer)) or validation < 0:
         raise ValueError(f"validation must be a non-negative integer (samples held out), got {validation!r}")
+    if train_eval_size is not None:
+        _check_positive(train_eval_size=train_eval_size)
     if not (np.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a positive number, got {lr}")
     if loss not in LOSSES:
@@ -262,7 +269,7 @@ def train_ensemble(model, data, seeds=(0, 1, 2), *, steps=6000, lr=1e-2, batch_s
         per_copy.sum().backward()  # copies share no parameters: each gets its own gradient
         opt.step()
         if step % eval_every == 0 or step == steps:
-            rows.append(_evaluate(ensemble, tensors, loss_fn))
+            rows.append(_evaluate(ensemble, tensors, loss_fn, train_eval_size))
             bar.set_postfix(test_acc=f"{rows[-1][3].mean():.3f}")
         bar.update(1)
     bar.close()
@@ -331,12 +338,15 @@ def _stack_data(datasets, device, batch_size):
 
 
 @torch.no_grad()
-def _evaluate(ensemble, tensors, loss_fn):
+def _evaluate(ensemble, tensors, loss_fn, train_eval_size=None):
     """(train loss, train acc, test loss, test acc[, val loss, val acc]), each an array over copies."""
     results = []
-    splits = [("", tensors["n_train"]), ("_test", None)] + ([("_val", None)] if "x_val" in tensors else [])
+    train_sizes = [min(n, train_eval_size or n) for n in tensors["n_train"]]
+    splits = [("", train_sizes), ("_test", None)] + ([("_val", None)] if "x_val" in tensors else [])
     for split, sizes in splits:
         x, y = tensors["x" + split], tensors["y" + split]
+        if sizes is not None:
+            x, y = x[:, :max(sizes)], y[:, :max(sizes)]
         outputs = torch.cat([ensemble(x[:, i:i + EVAL_CHUNK]) for i in range(0, x.shape[1], EVAL_CHUNK)], dim=1)
         losses = loss_fn(outputs, y, reduce=False)  # (S, N)
         correct = (outputs.argmax(-1) == y).float()

@@ -14,6 +14,7 @@ def test_rerunning_an_unchanged_notebook_gives_no_diff(tmp_path):
         new_code_cell("import sys\nprint('a')\nprint('b', file=sys.stdout)\nprint('c')"),
         new_code_cell("import numpy as np\nnp.random.RandomState(0).rand(3).round(3)"),
         new_code_cell("import os\nsorted(os.listdir('.'))"),  # runs in an empty temporary folder
+        new_code_cell("import sys\nfor i in range(3):\n    print(f'\\rbar {i}', end='', file=sys.stderr)\nprint(file=sys.stderr)"),
     ])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = tmp_path / "toy.ipynb"
@@ -30,6 +31,7 @@ def test_rerunning_an_unchanged_notebook_gives_no_diff(tmp_path):
     assert [out.text for out in executed.cells[0].outputs] == ["a\nb\nc\n"]  # streams merged
     assert executed.cells[2].outputs[0].data["text/plain"] == "[]"
     assert all("execution" not in cell.metadata for cell in executed.cells)
+    assert executed.cells[3].outputs[0].text == "bar 2\n"  # progress-bar redraws collapsed
 
 
 def test_a_failing_notebook_fails_the_tool(tmp_path):

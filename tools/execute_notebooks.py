@@ -46,8 +46,19 @@ def normalise(nb):
                 merged[-1].text += output.text
             else:
                 merged.append(output)
+        for output in merged:
+            if output.output_type == "stream":
+                output.text = collapse_carriage_returns(output.text)
         cell.outputs = merged
     return nb
+
+
+def collapse_carriage_returns(text):
+    """Keep what a terminal would show: each line's text after its last carriage return.
+
+    Progress bars redraw themselves with ``\r``; storing every redraw would bloat the notebook.
+    """
+    return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
 
 
 def execute(path, timeout):
