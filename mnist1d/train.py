@@ -142,7 +142,11 @@ class Ensemble:
             return batched(self.params, x.expand(self.size, *x.shape) if shared else x)
         return vmap(self._call_one, in_dims=(0, 0, None if shared else 0))(self.params, self.buffers, x)
 
+    def __repr__(self):
+        return f"Ensemble({self.size} x {type(self.template).__name__})"
+
     def member(self, index):
+        """Copy ``index`` as an ordinary ``nn.Module`` (parameters copied out of the stack)."""
         module = copy.deepcopy(self.template)
         state = {name: value[index].detach().clone() for name, value in {**self.params, **self.buffers}.items()}
         module.load_state_dict(state)

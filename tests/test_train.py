@@ -71,6 +71,7 @@ def test_prepared_modules_and_mse_and_sgd(data):
     history = train_ensemble(modules, data, seeds=[0, 1], steps=100, eval_every=100, progress=False,
                              optimizer="sgd", lr=0.05, loss="mse")
     assert isinstance(history.model, Ensemble) and history.model.size == 2
+    assert repr(history.model) == "Ensemble(2 x MLP)"
     assert (history.final_test_acc > 0.15).all()
     assert history.model(torch.as_tensor(data["x_test"][:5], dtype=torch.float32)).shape == (2, 5, 10)
 
