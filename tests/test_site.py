@@ -111,6 +111,7 @@ def test_chapter_page(server, browser, notebook):
     text = page.locator("article").inner_text()
     assert not re.search(r"\$\$|\$[^$\n]{1,200}\$", text), "raw $...$ math left on the page"
     assert "\\frac" not in text
+    assert not re.search(r"\|\s*[-\u2013\u2014]{1,3}\s*\|", text), "a markdown table was left unrendered"
     if has_math:
         assert page.locator("mjx-container").count() > 0, "MathJax rendered nothing"
     screenshot(page, notebook.stem)
