@@ -108,7 +108,10 @@ def test_chapter_page(server, browser, notebook):
     colab_links = page.eval_on_selector_all("a[href*='colab.research.google.com/github']", "as => as.map(a => a.href)")
     assert colab_links and set(colab_links) == {colab_url(notebook)}, colab_links
 
-    text = page.locator("article").inner_text()
+    text = page.evaluate("""() => {  // the page's prose and outputs, without source code
+        const article = document.querySelector("article").cloneNode(true);
+        article.querySelectorAll(".cell_input, pre").forEach(node => node.remove());
+        return article.innerText; }""")
     assert not re.search(r"\$\$|\$[^$\n]{1,200}\$", text), "raw $...$ math left on the page"
     assert "\\frac" not in text
     assert not re.search(r"\|\s*[-\u2013\u2014]{1,3}\s*\|", text), "a markdown table was left unrendered"
