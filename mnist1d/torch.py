@@ -10,6 +10,8 @@ Example
 (4000, torch.Size([40]), torch.float32, '2 - two')
 """
 
+from pathlib import Path
+
 import torch
 
 from .cache import cached_dataset
@@ -56,7 +58,6 @@ class MNIST1D(torch.utils.data.Dataset):
         if root is None:
             arrays = make_dataset(self.config)
         else:
-            from pathlib import Path
             arrays = cached_dataset(self.config, Path(root) / "mnist1d.npz")
         x, y = (arrays["x"], arrays["y"]) if self.train else (arrays["x_test"], arrays["y_test"])
         self.data = torch.as_tensor(x, dtype=torch.float32)

@@ -261,7 +261,7 @@ def train_ensemble(model, data, seeds=(0, 1, 2), *, steps=6000, lr=1e-2, batch_s
     generators = [torch.Generator().manual_seed(seed) for seed in seeds]
     batches = _BatchOrder(generators, tensors["n_train"], batch_size)
     loss_fn = _LOSS_FUNCTIONS[loss]
-    rows = []
+    rows, evaluated = [], []
     bar = _progress(steps, progress)
     start = time.perf_counter()
     for step in range(1, steps + 1):
@@ -273,12 +273,12 @@ def train_ensemble(model, data, seeds=(0, 1, 2), *, steps=6000, lr=1e-2, batch_s
         per_copy.sum().backward()  # copies share no parameters: each gets its own gradient
         opt.step()
         if step % eval_every == 0 or step == steps:
+            evaluated.append(step)
             rows.append(_evaluate(ensemble, tensors, loss_fn, train_eval_size))
             bar.set_postfix(test_acc=f"{rows[-1][3].mean():.3f}")
         bar.update(1)
     bar.close()
     columns = [np.stack(column) for column in zip(*rows)]
-    evaluated = [s for s in range(1, steps + 1) if s % eval_every == 0 or s == steps]
     val = dict(val_loss=columns[4], val_acc=columns[5]) if validation else {}
     return History(np.array(evaluated), *columns[:4], seconds=time.perf_counter() - start, model=ensemble, **val)
 
