@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["LogisticRegression", "MLP", "CNN", "GRU", "MODELS", "build", "count_parameters"]
+__all__ = ["LogisticRegression", "MLP", "PaddedMLP", "CNN", "GRU", "MODELS", "build", "count_parameters"]
 
 
 def count_parameters(model):
@@ -67,6 +67,68 @@ class MLP(nn.Module):
     def forward(self, x):
         h = F.relu(self.linear1(x))
         h = h + F.relu(self.linear2(h))
+        return self.linear3(h)
+
+
+class PaddedMLP(nn.Module):
+    """A plain MLP 40 -> width -> width -> 10, stored at a larger ``padded_width``.
+
+    MLPs of different widths cannot be stacked into one batched ensemble, but
+    MLPs padded to one common width can. This model holds its weights in
+    ``padded_width``-sized layers, initialises the top-left ``width`` block
+    exactly as an unpadded ``nn.Linear`` stack of that width would be (same
+    random stream, fan-in ``width``) and everything else with zeros, and
+    multiplies the hidden activations by a 0/1 ``unit_mask`` buffer. The
+    padding therefore never receives a gradient and stays zero under SGD or
+    Adam (without weight decay on it mattering: zero stays zero), so the
+    model computes exactly what the width-``width`` MLP computes. The cost
+    is that of the padded size: group widths by similar size.
+
+    ``h1 = relu(W1 x)``, ``h2 = relu(W2 h1)``, ``out = W3 h2``: no residual
+    connection (unlike :class:`MLP`). :attr:`num_parameters` counts the
+    parameters of the unpadded network, ``width**2 + 52 * width + 10``.
+
+    Example
+    -------
+    >>> import torch
+    >>> small = build(PaddedMLP, seed=0, width=8)
+    >>> padded = build(PaddedMLP, seed=0, width=8, padded_width=32)
+    >>> x = torch.randn(5, 40)
+    >>> torch.allclose(small(x), padded(x), atol=1e-6), padded.num_parameters, count_parameters(small)
+    (True, 490, 490)
+    """
+
+    def __init__(self, width, padded_width=None, input_size=40, num_classes=10):
+        super().__init__()
+        padded_width = width if padded_width is None else padded_width
+        if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+            raise ValueError(f"width must be an integer >= 1, got {width!r}")
+        if isinstance(padded_width, bool) or not isinstance(padded_width, int) or padded_width < width:
+            raise ValueError(f"padded_width must be an integer >= width ({width}), got {padded_width!r}")
+        self.width = width
+        # Initialise the unpadded layers first, so they draw what a width-`width` MLP would draw.
+        unpadded = [nn.Linear(input_size, width), nn.Linear(width, width), nn.Linear(width, num_classes)]
+        self.linear1 = nn.Linear(input_size, padded_width)
+        self.linear2 = nn.Linear(padded_width, padded_width)
+        self.linear3 = nn.Linear(padded_width, num_classes)
+        with torch.no_grad():
+            for layer, source in zip((self.linear1, self.linear2, self.linear3), unpadded):
+                layer.weight.zero_()
+                layer.bias.zero_()
+                rows, columns = source.weight.shape
+                layer.weight[:rows, :columns] = source.weight
+                layer.bias[:rows] = source.bias
+        self.register_buffer("unit_mask", (torch.arange(padded_width) < width).float())
+
+    @property
+    def num_parameters(self):
+        """Parameters of the unpadded width-``width`` network."""
+        inputs, classes = self.linear1.in_features, self.linear3.out_features
+        return inputs * self.width + self.width + self.width * self.width + self.width + self.width * classes + classes
+
+    def forward(self, x):
+        h = F.relu(self.linear1(x)) * self.unit_mask
+        h = F.relu(self.linear2(h)) * self.unit_mask
         return self.linear3(h)
 
 

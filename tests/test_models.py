@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from mnist1d.models import CNN, GRU, MLP, MODELS, GRURecurrence, LogisticRegression, build, count_parameters
+from mnist1d.models import CNN, GRU, MLP, MODELS, GRURecurrence, LogisticRegression, PaddedMLP, build, count_parameters
 
 
 @pytest.mark.parametrize("name, expected", [("logistic", 410), ("mlp", 78_858), ("cnn", 5_210), ("gru", 5_134)])
@@ -79,3 +79,40 @@ def test_build_rejects_bad_models():
         build("resnet")
     with pytest.raises(ValueError, match="returned int, not an nn.Module"):
         build(lambda: 3)
+
+
+def test_padded_mlp_is_exactly_the_narrow_mlp():
+    narrow = build(PaddedMLP, seed=3, width=12)
+    padded = build(PaddedMLP, seed=3, width=12, padded_width=64)
+    plain = torch.nn.Sequential(torch.nn.Linear(40, 12), torch.nn.ReLU(), torch.nn.Linear(12, 12), torch.nn.ReLU(),
+                                torch.nn.Linear(12, 10))
+    with torch.no_grad():  # the same numbers as a hand-built plain MLP seeded the same way
+        torch.manual_seed(3)
+        for layer in (plain[0], plain[2], plain[4]):
+            layer.reset_parameters()
+    x = torch.randn(6, 40)
+    assert torch.allclose(narrow(x), plain(x), atol=1e-6)
+    assert torch.allclose(padded(x), plain(x), atol=1e-6)
+    assert padded.num_parameters == count_parameters(narrow) == 12 * 12 + 52 * 12 + 10
+    assert count_parameters(padded) > padded.num_parameters
+
+
+def test_padded_mlp_padding_gets_no_gradient_and_stays_zero():
+    model = build(PaddedMLP, seed=0, width=5, padded_width=9)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.1)
+    for _ in range(3):
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(torch.randn(16, 40)), torch.randint(0, 10, (16,))).backward()
+        optimizer.step()
+    assert model.linear1.weight[5:].abs().sum() == 0 and model.linear1.bias[5:].abs().sum() == 0
+    assert model.linear2.weight[5:].abs().sum() == 0 and model.linear2.weight[:, 5:].abs().sum() == 0
+    assert model.linear3.weight[:, 5:].abs().sum() == 0
+    assert model.linear1.weight[:5].abs().sum() > 0
+
+
+@pytest.mark.parametrize("kwargs, message", [(dict(width=0), "width must be an integer >= 1"),
+                                             (dict(width=2.5), "width must be an integer >= 1"),
+                                             (dict(width=8, padded_width=4), r"padded_width must be an integer >= width \(8\)")])
+def test_padded_mlp_rejects_bad_widths(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        PaddedMLP(**kwargs)

@@ -112,3 +112,14 @@ def test_mismatched_ensemble_arguments(data):
 def test_history_member_of_single_run_is_itself(data):
     history = train("logistic", data, seed=0, **QUICK)
     assert isinstance(history, History) and history.test_acc.ndim == 1
+
+
+def test_padded_mlps_of_different_widths_train_as_one_ensemble_like_alone(data):
+    from mnist1d.models import PaddedMLP
+    settings = dict(steps=40, eval_every=20, progress=False, optimizer="sgd", lr=0.05)
+    padded = [build(PaddedMLP, seed=s, width=w, padded_width=16) for s, w in ((0, 4), (1, 11))]
+    together = train_ensemble(padded, data, seeds=[0, 1], **settings)
+    for i, (seed, width) in enumerate(((0, 4), (1, 11))):
+        alone = train(build(PaddedMLP, seed=seed, width=width), data, seed=seed, **settings)
+        assert np.allclose(together.test_loss[:, i], alone.test_loss, atol=1e-5)
+        assert np.allclose(together.train_acc[:, i], alone.train_acc)
