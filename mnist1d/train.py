@@ -114,16 +114,92 @@ def _scalar_or_array(value):
 
 
 class Ensemble:
-    """S models of one architecture with stacked parameters, called as one.
+    """S models called as one: ``ensemble(x)`` maps ``(B, 40)`` (shared input)
+    or ``(S, B, 40)`` to ``(S, B, classes)``.
 
-    ``ensemble(x)`` maps ``(B, 40)`` (shared input) or ``(S, B, 40)`` to
-    ``(S, B, classes)``; :meth:`member` returns copy ``i`` as an ordinary
-    module.
+    Models of one architecture have their parameters stacked and run as one
+    ``vmap``-ed computation. Models of different architectures (say, a CNN
+    with max pooling and one without pooling) form one such stack per
+    architecture, and the outputs come back in the order the models were
+    given. Two models share a stack only if every submodule has the same type,
+    the same public attributes (``pooling="max"``, ``kernel_size=(3,)``...) and
+    the same parameter and buffer shapes, so a stack never runs one model's
+    ``forward`` with another's configuration. :meth:`member` returns copy
+    ``i`` as an ordinary module.
+
+    Example
+    -------
+    >>> import torch
+    >>> from mnist1d.models import MLP, LogisticRegression
+    >>> ensemble = Ensemble([MLP(), LogisticRegression(), MLP()])
+    >>> ensemble, ensemble(torch.zeros(4, 40)).shape
+    (Ensemble(2 x MLP + 1 x LogisticRegression), torch.Size([3, 4, 10]))
     """
 
     def __init__(self, modules):
         if not modules:
             raise ValueError("an ensemble needs at least one model")
+        groups = {}
+        for index, module in enumerate(modules):
+            groups.setdefault(_architecture(module), []).append(index)
+        self.groups = [(indices, _Stack([modules[i] for i in indices])) for indices in groups.values()]
+        order = torch.tensor([i for indices, _ in self.groups for i in indices])
+        self._restore = torch.argsort(order)  # stacked outputs -> the order of `modules`
+
+    @property
+    def size(self):
+        return len(self._restore)
+
+    @property
+    def params(self):
+        """The stacked parameters of every architecture, ``{name: (S_group, ...)}`` per group, merged."""
+        if len(self.groups) == 1:
+            return self.groups[0][1].params
+        return {f"{g}.{name}": value for g, (_, stack) in enumerate(self.groups) for name, value in stack.params.items()}
+
+    def __call__(self, x):
+        if len(self.groups) == 1:
+            return self.groups[0][1](x)
+        shared = x.dim() == 2
+        outputs = [stack(x if shared else x[indices]) for indices, stack in self.groups]
+        return torch.cat(outputs)[self._restore.to(x.device)]
+
+    def __repr__(self):
+        names = []
+        for indices, stack in self.groups:
+            config = stack.template.extra_repr()
+            names.append(f"{len(indices)} x {type(stack.template).__name__}" + (f"({config})" if config else ""))
+        return f"Ensemble({' + '.join(names)})"
+
+    def member(self, index):
+        """Copy ``index`` as an ordinary ``nn.Module`` (parameters copied out of the stack)."""
+        if not 0 <= index < self.size:
+            raise IndexError(f"index must be in [0, {self.size - 1}], got {index}")
+        for indices, stack in self.groups:
+            if index in indices:
+                return stack.member(indices.index(index))
+
+    def to(self, device):
+        for _, stack in self.groups:
+            stack.to(device)
+        return self
+
+
+def _architecture(module):
+    """What must agree for two modules to share one stacked, vmap-ed forward pass."""
+    key = []
+    for name, sub in module.named_modules():
+        config = sorted((k, repr(v)) for k, v in vars(sub).items() if not k.startswith("_") and k != "training")
+        key.append((name, type(sub).__qualname__, tuple(config)))
+    tensors = [*module.named_parameters(), *module.named_buffers()]
+    key += [(name, tuple(t.shape), t.dtype, t.requires_grad) for name, t in tensors]
+    return tuple(key)
+
+
+class _Stack:
+    """S models of one architecture with stacked parameters, called as one."""
+
+    def __init__(self, modules):
         self.template = copy.deepcopy(modules[0])
         self.params, self.buffers = stack_module_state(modules)
         self.base = copy.deepcopy(modules[0]).to("meta")
@@ -142,11 +218,7 @@ class Ensemble:
             return batched(self.params, x.expand(self.size, *x.shape) if shared else x)
         return vmap(self._call_one, in_dims=(0, 0, None if shared else 0))(self.params, self.buffers, x)
 
-    def __repr__(self):
-        return f"Ensemble({self.size} x {type(self.template).__name__})"
-
     def member(self, index):
-        """Copy ``index`` as an ordinary ``nn.Module`` (parameters copied out of the stack)."""
         module = copy.deepcopy(self.template)
         state = {name: value[index].detach().clone() for name, value in {**self.params, **self.buffers}.items()}
         module.load_state_dict(state)
@@ -213,8 +285,9 @@ def train_ensemble(model, data, seeds=(0, 1, 2), *, steps=6000, lr=1e-2, batch_s
     Parameters
     ----------
     model : str, callable, or list of nn.Module
-        A name or factory (one copy built per seed), or S prepared modules of
-        the same architecture (e.g. different masks or widths-by-masking).
+        A name or factory (one copy built per seed), or S prepared modules
+        (e.g. different masks, widths-by-masking, or different architectures,
+        which :class:`Ensemble` stacks per architecture).
     data : dict or list of dicts
         One dataset for every copy, or one per copy (e.g. plain and shuffled
         MNIST-1D, or training sets of different sizes; test sets must have

@@ -3,7 +3,10 @@
 import pytest
 import torch
 
-from mnist1d.models import CNN, GRU, MLP, MODELS, GRURecurrence, LogisticRegression, PaddedMLP, build, count_parameters
+from torch.nn import functional as F
+
+from mnist1d.models import (CNN, GRU, MLP, MODELS, POOLINGS, GRURecurrence, LogisticRegression, PaddedMLP, PoolingCNN,
+                            build, count_parameters)
 
 
 @pytest.mark.parametrize("name, expected", [("logistic", 410), ("mlp", 78_858), ("cnn", 5_210), ("gru", 5_134)])
@@ -116,3 +119,43 @@ def test_padded_mlp_padding_gets_no_gradient_and_stays_zero():
 def test_padded_mlp_rejects_bad_widths(kwargs, message):
     with pytest.raises(ValueError, match=message):
         PaddedMLP(**kwargs)
+
+
+def test_pooling_cnn_variants_share_their_initialisation_and_count_parameters():
+    models = {p: build(PoolingCNN, seed=3, pooling=p) for p in POOLINGS}
+    assert {p: count_parameters(m) for p, m in models.items()} == {
+        "none": 9310, "stride": 3310, "max": 3310, "avg": 3310, "l2": 3310}
+    for m in models.values():
+        assert torch.equal(m.conv1.weight, models["none"].conv1.weight)
+        assert torch.equal(m.conv2.weight, models["none"].conv2.weight)
+    assert torch.equal(models["max"].linear.weight, models["l2"].linear.weight)
+
+
+def test_pooling_cnn_downsampling_does_what_its_name_says():
+    x = torch.randn(4, 40)
+    model = build(PoolingCNN, seed=0, pooling="stride")
+    h = F.relu(model.conv1(x.unsqueeze(1)))
+    strided = F.relu(F.conv1d(x.unsqueeze(1), model.conv1.weight, model.conv1.bias, stride=2, padding=1))
+    assert torch.allclose(model.downsample(h), strided, atol=1e-6)  # keep every other = stride-2 conv
+    pairs = h.view(4, 20, 20, 2)
+    for pooling, expected in [("max", pairs.amax(-1)), ("avg", pairs.mean(-1)),
+                              ("l2", pairs.pow(2).mean(-1).sqrt()), ("none", h)]:
+        model.pooling = pooling
+        assert torch.allclose(model.downsample(h), expected.reshape(model.downsample(h).shape), atol=1e-3), pooling
+
+
+def test_l2_pooling_has_finite_gradients_where_relu_is_zero():
+    model = build(PoolingCNN, seed=0, pooling="l2")
+    x = torch.full((2, 40), -100.0)  # drives many units below zero
+    model(x).sum().backward()
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters())
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(pooling="mean"), r"pooling must be one of \('none', 'stride', 'max', 'avg', 'l2'\), got 'mean'"),
+    (dict(channels=0), "channels must be an integer >= 1, got 0"),
+    (dict(input_size=42), "input_size must be a multiple of 4"),
+])
+def test_pooling_cnn_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        PoolingCNN(**kwargs)

@@ -123,3 +123,35 @@ def test_padded_mlps_of_different_widths_train_as_one_ensemble_like_alone(data):
         alone = train(build(PaddedMLP, seed=seed, width=width), data, seed=seed, **settings)
         assert np.allclose(together.test_loss[:, i], alone.test_loss, atol=1e-5)
         assert np.allclose(together.train_acc[:, i], alone.train_acc)
+    assert repr(together.model) == "Ensemble(2 x PaddedMLP)"  # one stack: the width lives in the mask
+
+
+def test_models_of_different_architectures_train_in_one_call_like_alone(data):
+    from mnist1d.models import PoolingCNN
+    poolings = ["max", "none", "avg", "max"]  # same shapes for max/avg, other shapes for none
+    settings = dict(steps=12, eval_every=4, progress=False)
+    modules = [build(PoolingCNN, seed=s, pooling=p) for s, p in enumerate(poolings)]
+    together = train_ensemble(modules, data, seeds=range(4), **settings)
+    assert repr(together.model) == ("Ensemble(2 x PoolingCNN(pooling='max') + 1 x PoolingCNN(pooling='none') + "
+                                    "1 x PoolingCNN(pooling='avg'))")
+    for i, pooling in enumerate(poolings):
+        alone = train(build(PoolingCNN, seed=i, pooling=pooling), data, seed=i, **settings)
+        np.testing.assert_allclose(together.test_loss[:, i], alone.test_loss, rtol=1e-5)
+        member = together.member(i).model
+        assert member.pooling == pooling
+        for (key, a), b in zip(member.state_dict().items(), alone.model.state_dict().values()):
+            torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4, msg=key)
+
+
+def test_same_shapes_but_other_configuration_never_share_a_stack():
+    from mnist1d.models import PoolingCNN
+    modules = [build(PoolingCNN, seed=0, pooling=p) for p in ("max", "avg", "l2", "stride")]
+    ensemble = Ensemble(modules)
+    assert len(ensemble.groups) == 4  # identical parameter shapes, four different forward passes
+    x = torch.randn(6, 40)
+    with torch.no_grad():
+        expected = torch.stack([m(x) for m in modules])
+        torch.testing.assert_close(ensemble(x), expected, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(ensemble(x.expand(4, 6, 40)), expected, rtol=1e-5, atol=1e-5)
+    with pytest.raises(IndexError, match=r"index must be in \[0, 3\], got 4"):
+        ensemble.member(4)
