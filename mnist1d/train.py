@@ -162,6 +162,10 @@ class Ensemble:
             return self.groups[0][1](x)
         shared = x.dim() == 2
         outputs = [stack(x if shared else x[indices]) for indices, stack in self.groups]
+        shapes = {tuple(out.shape[2:]) for out in outputs}
+        if len(shapes) > 1:
+            raise ValueError(f"models of different architectures are called as one only if their outputs have one "
+                             f"shape per sample; got {sorted(shapes)} (use one Ensemble per architecture)")
         return torch.cat(outputs)[self._restore.to(x.device)]
 
     def __repr__(self):

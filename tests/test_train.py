@@ -155,3 +155,9 @@ def test_same_shapes_but_other_configuration_never_share_a_stack():
         torch.testing.assert_close(ensemble(x.expand(4, 6, 40)), expected, rtol=1e-5, atol=1e-5)
     with pytest.raises(IndexError, match=r"index must be in \[0, 3\], got 4"):
         ensemble.member(4)
+
+
+def test_architectures_with_different_output_shapes_give_a_clear_error():
+    from mnist1d.models import MLP
+    with pytest.raises(ValueError, match=r"outputs have one shape per sample; got \[\(7,\), \(10,\)\]"):
+        Ensemble([MLP(), MLP(num_classes=7)])(torch.zeros(3, 40))
