@@ -17,6 +17,7 @@ torch.Size([8, 10])
 """
 
 import math
+import numbers
 
 import torch
 
@@ -39,11 +40,12 @@ def mlp_weights(sizes, seed):
     True
     """
     sizes = list(sizes)
-    if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in sizes):
+    if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1 for n in sizes):
         raise ValueError(f"sizes must list at least two positive integers (input, ..., output), got {sizes}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    generator = torch.Generator().manual_seed(seed)
+    sizes = [int(n) for n in sizes]
+    generator = torch.Generator().manual_seed(int(seed))
     weights = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
         for shape in ((fan_in, fan_out), (fan_out,)):

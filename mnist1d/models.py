@@ -175,7 +175,7 @@ class PoolingCNN(nn.Module):
 
     ``pooling`` picks the downsampling after each ReLU, by a factor of 2:
 
-    - ``"none"``: no downsampling (the linear layer sees 20 x 40 = 800 features);
+    - ``"none"``: no downsampling (the linear layer sees channels x 40 features);
     - ``"stride"``: keep every other position, i.e. a stride-2 convolution;
     - ``"max"``, ``"avg"``: the maximum or mean of each pair of positions;
     - ``"l2"``: the root mean square of each pair.
@@ -183,8 +183,8 @@ class PoolingCNN(nn.Module):
     Conv1d(1, channels, 3, padding 1) and Conv1d(channels, channels, 3,
     padding 1) are created first, so models built with the same seed share
     their convolution weights whatever the pooling, and all downsampling
-    variants also share the linear layer (20 x 10 = 200 inputs). With 20
-    channels: 9,310 parameters without pooling, 3,310 with.
+    variants also share the linear layer (channels x 10 inputs). With the
+    default 20 channels: 9,310 parameters without pooling, 3,310 with.
 
     Example
     -------

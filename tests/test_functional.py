@@ -21,6 +21,12 @@ def test_same_seed_same_weights_other_seed_other_weights():
     assert not torch.equal(a[0], c[0])
 
 
+def test_numpy_integers_are_accepted():
+    import numpy as np
+    got = mlp_weights(np.array([3, 2]), seed=np.int64(5))
+    assert all(torch.equal(a, b) for a, b in zip(got, mlp_weights([3, 2], seed=5)))
+
+
 def test_matches_a_sequential_draw_from_one_generator():
     generator = torch.Generator().manual_seed(5)
     w = (2 * torch.rand((3, 2), generator=generator) - 1) / math.sqrt(3)
