@@ -1,4 +1,5 @@
-"""Publishing: the Colab install cells and the README install the package at its release tag."""
+"""Publishing: the Colab install cells and the README install the package at its release tag,
+and the README tells how to publish a copy of the book."""
 
 import re
 import tomllib
@@ -29,3 +30,13 @@ def test_chapter_installs_this_repository_at_the_release_tag(path):
 def test_readme_install_line_is_the_colab_one():
     assert f'pip install "{install_requirement()}"' in README
 
+
+def test_readme_says_how_to_publish_a_copy():
+    section = README.split("## Publish your own copy", 1)
+    assert len(section) == 2, "README has no 'Publish your own copy' section"
+    body = section[1].split("\n## ", 1)[0]
+    steps = re.findall(r"^\d+\. \*\*(.+?)\*\*", body, flags=re.M)
+    assert len(steps) == 3, steps
+    assert "python tools/set_repository.py OWNER/NAME" in body
+    assert "GitHub Actions" in body  # the Pages source to choose
+    assert "git push origin main --tags" in body  # the release tag the install cells need is pushed too
