@@ -2,10 +2,13 @@
 
 The repository URL is configured once, in _config.yml; everything that must
 point at it (Colab badges, install cells, launch buttons) is checked against
-the values computed here.
+the values computed here. The release tag that Colab installs is derived from
+the package version in pyproject.toml. `tools/set_repository.py` writes all of
+these places; these functions say independently what they must contain.
 """
 
 import re
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -14,6 +17,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 
 def repository():
@@ -37,10 +41,15 @@ def colab_url(notebook):
     return f"https://colab.research.google.com/github/{repo}/blob/{branch}/{relative}"
 
 
+def release_tag():
+    """The git tag of this package version: "v" + the version in pyproject.toml."""
+    return "v" + PROJECT["version"]
+
+
 def install_requirement():
-    """What a chapter's Colab setup cell must pip-install."""
+    """What a chapter's Colab setup cell (and the README) must pip-install: the package at its release tag."""
     repo, _ = repository()
-    return f"mnist1d-book @ git+https://github.com/{repo}"
+    return f"{PROJECT['name']} @ git+https://github.com/{repo}@{release_tag()}"
 
 
 def chapter_title(notebook):
