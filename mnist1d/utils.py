@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .transform import transform  # noqa: F401 - the original's utils exports it too
+
 __all__ = ["set_seed", "to_pickle", "from_pickle", "ObjectView", "plot_signals"]
 
 #: The pickle protocol the original writes with.
@@ -134,8 +136,6 @@ def plot_signals(xs, t, labels=None, args=None, ratio=2.6, do_transform=False, d
     10
     """
     import matplotlib.pyplot as plt  # here, so that importing mnist1d never imports matplotlib
-
-    from .transform import transform
 
     if do_transform and args is None:
         raise ValueError("plot_signals(do_transform=True) needs args (e.g. mnist1d.data.get_dataset_args())")
