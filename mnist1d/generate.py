@@ -63,6 +63,54 @@ def make_dataset(config=None, *, templates=None, progress=False, **overrides):
     ['t', 'templates', 'x', 'x_test', 'y', 'y_test']
     """
     cfg = DatasetConfig.from_args(config, **overrides)
+    x, labels, t, templates = generate_unsplit(cfg, np.random.RandomState(cfg.seed), templates, progress)
+    n_train = int(len(labels) * cfg.train_split)
+    return {
+        "x": x[:n_train],
+        "y": labels[:n_train],
+        "x_test": x[n_train:],
+        "y_test": labels[n_train:],
+        "t": t,
+        "templates": templates,
+    }
+
+
+def generate_unsplit(cfg, rng, templates=None, progress=False):
+    """Generate every sample of ``cfg`` from ``rng``, before the train/test split.
+
+    The building block of :func:`make_dataset`, for callers that need the
+    random stream itself: the compatibility layer (:mod:`mnist1d.data`)
+    passes its own ``RandomState`` so that it can leave NumPy's global
+    generator exactly where the original package leaves it.
+
+    Parameters
+    ----------
+    cfg : DatasetConfig
+        ``cfg.seed`` and ``cfg.train_split`` are not used: ``rng`` supplies the
+        randomness and no split is made.
+    rng : numpy.random.RandomState
+        Consumed in the recipe's order; afterwards it is in the state the
+        original package leaves NumPy's global generator in.
+    templates : dict, optional
+        As for :func:`make_dataset`.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    x : ndarray (n, final_seq_length), standardised
+    labels : int64 ndarray (n,)
+    t : ndarray (final_seq_length,)
+    templates : dict
+        The templates used (checked copies if given).
+
+    Example
+    -------
+    >>> rng = np.random.RandomState(0)
+    >>> x, labels, t, _ = generate_unsplit(DatasetConfig(num_samples=20), rng)
+    >>> x.shape, labels.shape, rng.get_state()[2] != np.random.RandomState(0).get_state()[2]
+    ((20, 40), (20,), True)
+    """
     templates = get_templates() if templates is None else _check_templates(templates)
     n_classes = len(templates["x"])
     per_class = cfg.num_samples // n_classes
@@ -72,7 +120,6 @@ def make_dataset(config=None, *, templates=None, progress=False, **overrides):
     rows = np.repeat(np.arange(n_classes), per_class)  # which template each sample is drawn from
     labels = np.asarray(templates["y"], dtype=np.int64)[rows]
 
-    rng = np.random.RandomState(cfg.seed)
     x = np.empty((n, cfg.final_seq_length))
     bar = _progress_bar(n, progress)
 
@@ -102,23 +149,20 @@ def make_dataset(config=None, *, templates=None, progress=False, **overrides):
         for start in range(0, n, BLOCK_SIZE):  # in place, block by block, to bound memory
             block = slice(start, start + BLOCK_SIZE)
             x[block] = x[block][:, columns]
-    std = x.std()
-    mean = x.mean()
+    # The original shuffles columns by fancy indexing, which leaves its array column-major, and
+    # its mean and std are then summed in that memory order. Summing in the same order keeps the
+    # shuffled variant bit-identical too (one extra copy, for shuffled data only).
+    summed = np.ascontiguousarray(x.T) if cfg.shuffle_seq else x
+    std = summed.std()
+    mean = summed.mean()
+    del summed
     if not std > 1e-10 * abs(mean):
         raise ValueError(f"the generated signals are constant (std {std:.3g}, mean {mean:.3g}), so they cannot "
                          "be standardised: this configuration leaves no variation; raise a noise, scale, "
                          "shear or translation parameter")
     x -= mean
     x /= std
-    n_train = int(n * cfg.train_split)
-    return {
-        "x": x[:n_train],
-        "y": labels[:n_train],
-        "x_test": x[n_train:],
-        "y_test": labels[n_train:],
-        "t": t / std,
-        "templates": templates,
-    }
+    return x, labels, t / std, templates
 
 
 def _draw_block(rng, count, cfg):

@@ -1,7 +1,10 @@
-"""get_dataset's cache: npz keyed by config hash, atomic, validated, pickle-safe."""
+"""The modern cache (``cached_dataset``): npz keyed by config hash, atomic, validated, pickle-safe.
+
+The original package's ``get_dataset`` and its pickle file are tested in
+``test_compat_and_loaders.py`` and ``test_reference_differential.py``.
+"""
 
 import pickle
-import socket
 
 import numpy as np
 import pytest
@@ -10,16 +13,16 @@ import mnist1d
 from mnist1d import cache
 from mnist1d.cache import CacheWarning
 from mnist1d.config import DatasetConfig
-from mnist1d.data import get_dataset, get_dataset_args
 
 SMALL = dict(num_samples=200, seed=5)
 
 
-def small_args(**changes):
-    args = get_dataset_args()
-    for key, value in {**SMALL, **changes}.items():
-        setattr(args, key, value)
-    return args
+def small_config(**changes):
+    return DatasetConfig(**{**SMALL, **changes})
+
+
+def get_dataset(config, path=None, regenerate=False):
+    return cache.cached_dataset(config, path=path, regenerate=regenerate)
 
 
 def forbid_generation(monkeypatch):
@@ -35,18 +38,18 @@ def assert_same_data(a, b):
 
 def test_writes_npz_keyed_by_config_and_reads_it_back(tmp_path, monkeypatch):
     path = tmp_path / "mnist1d_data.pkl"
-    first = get_dataset(small_args(), path=path, download=False)
+    first = get_dataset(small_config(), path=path)
     files = sorted(p.name for p in tmp_path.iterdir())
     assert files == [f"mnist1d_data-{DatasetConfig(**SMALL).digest()[:16]}.npz"]
     assert not path.exists()  # never a pickle
     forbid_generation(monkeypatch)
-    assert_same_data(get_dataset(small_args(), path=path), first)
+    assert_same_data(get_dataset(small_config(), path=path), first)
 
 
 def test_other_config_gets_its_own_file(tmp_path):
     path = tmp_path / "data.npz"
-    a = get_dataset(small_args(), path=path)
-    b = get_dataset(small_args(seed=6), path=path)
+    a = get_dataset(small_config(), path=path)
+    b = get_dataset(small_config(seed=6), path=path)
     assert len(list(tmp_path.glob("*.npz"))) == 2
     assert not np.array_equal(a["x"], b["x"])
     assert_same_data(b, mnist1d.make_dataset(**{**SMALL, "seed": 6}))
@@ -55,10 +58,10 @@ def test_other_config_gets_its_own_file(tmp_path):
 def test_corrupted_file_is_regenerated_with_a_warning(tmp_path):
     config = DatasetConfig(**SMALL)
     target = cache.cache_file(config, tmp_path / "d.npz")
-    get_dataset(small_args(), path=tmp_path / "d.npz")
+    get_dataset(small_config(), path=tmp_path / "d.npz")
     target.write_bytes(target.read_bytes()[:500])  # truncated
     with pytest.warns(CacheWarning, match="not a readable MNIST-1D cache"):
-        data = get_dataset(small_args(), path=tmp_path / "d.npz")
+        data = get_dataset(small_config(), path=tmp_path / "d.npz")
     assert_same_data(data, mnist1d.make_dataset(config))
     cache.load_npz(target, config)  # rewritten and valid again
 
@@ -68,7 +71,7 @@ def test_file_of_another_config_is_detected(tmp_path):
     target = cache.cache_file(config, tmp_path / "d.npz")
     cache.save_npz(mnist1d.make_dataset(other), other, target)  # wrong content under this key
     with pytest.warns(CacheWarning, match="another config"):
-        data = get_dataset(small_args(), path=tmp_path / "d.npz")
+        data = get_dataset(small_config(), path=tmp_path / "d.npz")
     assert_same_data(data, mnist1d.make_dataset(config))
 
 
@@ -82,7 +85,7 @@ def test_tampered_values_fail_the_checksum(tmp_path):
     arrays["x"] = arrays["x"] + 1e-9
     np.savez(target, **arrays)
     with pytest.warns(CacheWarning, match="checksum mismatch"):
-        again = get_dataset(small_args(), path=tmp_path / "d.npz")
+        again = get_dataset(small_config(), path=tmp_path / "d.npz")
     assert_same_data(again, data)
 
 
@@ -102,21 +105,12 @@ def test_write_is_atomic(tmp_path, monkeypatch):
 
 
 def test_regenerate_ignores_a_valid_cache(tmp_path, monkeypatch):
-    get_dataset(small_args(), path=tmp_path / "d.npz")
+    get_dataset(small_config(), path=tmp_path / "d.npz")
     calls = []
     real = cache.make_dataset
     monkeypatch.setattr(cache, "make_dataset", lambda cfg: calls.append(cfg) or real(cfg))
-    get_dataset(small_args(), path=tmp_path / "d.npz", regenerate=True)
+    get_dataset(small_config(), path=tmp_path / "d.npz", regenerate=True)
     assert len(calls) == 1
-
-
-def test_download_true_fetches_nothing(tmp_path, monkeypatch):
-    def no_network(*args, **kwargs):
-        raise AssertionError("tried to open a network connection")
-    monkeypatch.setattr(socket, "socket", no_network)
-    monkeypatch.setattr(socket, "create_connection", no_network)
-    data = get_dataset(get_dataset_args(), path=tmp_path / "mnist1d_data.pkl", download=True)
-    assert data["y"][:10].tolist() == [2, 6, 4, 5, 6, 6, 6, 0, 3, 1]
 
 
 class _Exploit:
@@ -134,7 +128,7 @@ def test_unknown_pickle_is_refused_and_never_unpickled(tmp_path):
     path = tmp_path / "mnist1d_data.pkl"
     path.write_bytes(pickle.dumps({"x": _Exploit(marker)}))
     with pytest.raises(ValueError, match=r"refusing to unpickle .*mnist1d_data.pkl.*SHA-256"):
-        get_dataset(get_dataset_args(), path=path)
+        get_dataset(DatasetConfig(), path=path)
     assert not marker.exists()
 
 
@@ -150,18 +144,18 @@ def published_like_pickle(tmp_path, monkeypatch):
 def test_published_pickle_is_loaded_for_the_default_config(tmp_path, monkeypatch):
     path = published_like_pickle(tmp_path, monkeypatch)
     forbid_generation(monkeypatch)
-    data = get_dataset(get_dataset_args(), path=path)
+    data = get_dataset(DatasetConfig(), path=path)
     assert_same_data(data, mnist1d.make_dataset())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mnist1d_data.pkl"]
 
 
 def test_published_pickle_is_not_returned_for_another_config(tmp_path, monkeypatch):
     path = published_like_pickle(tmp_path, monkeypatch)
-    data = get_dataset(small_args(), path=path)
+    data = get_dataset(small_config(), path=path)
     assert_same_data(data, mnist1d.make_dataset(**SMALL))
 
 
 def test_default_cache_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST1D_CACHE", str(tmp_path))
-    get_dataset(small_args())
+    get_dataset(small_config())
     assert len(list(tmp_path.glob("mnist1d-*.npz"))) == 1

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import client_calls
+
 REFERENCE_SPEC = "mnist1d==0.0.2.post1"
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = Path(__file__).with_name("reference_worker.py")
@@ -56,7 +58,8 @@ def install_reference():
 
 
 class ReferenceWorker:
-    """A subprocess running the reference ``mnist1d.data.make_dataset``."""
+    """A subprocess running the reference implementation: its ``make_dataset``, client-style
+    call sequences, and a listing of its public names."""
 
     def __init__(self):
         self.folder = install_reference()
@@ -75,15 +78,35 @@ class ReferenceWorker:
         self.process.wait(timeout=30)
         shutil.rmtree(self.scratch, ignore_errors=True)
 
+    def _ask(self, request):
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        reply = self.process.stdout.readline()
+        if not reply.startswith("ok "):
+            raise RuntimeError(f"reference worker failed on {request}: {reply or 'no reply'}")
+        return float(reply.split()[1])
+
+    def run_sequence(self, steps):
+        """Run a client-style call sequence (see ``client_calls.py``) under the reference,
+        in a fresh work folder; return its records."""
+        workdir = tempfile.mkdtemp(dir=self.scratch, prefix="work-")
+        out = os.path.join(self.scratch, "records.npz")
+        self._ask({"sequence": steps, "workdir": workdir, "out": out})
+        return client_calls.load_records(out)
+
+    def public_names(self):
+        """The reference's public functions and classes with their signatures (see
+        ``client_calls.public_names``)."""
+        out = os.path.join(self.scratch, "names.json")
+        self._ask({"names": True, "out": out})
+        with open(out) as handle:
+            return json.load(handle)
+
     def make_dataset(self, config):
         """Run the reference on ``config`` (a dict of dataset arguments); return its arrays
         and the seconds it took."""
         out = os.path.join(self.scratch, "out.npz")
-        self.process.stdin.write(json.dumps({"config": config, "out": out}) + "\n")
-        self.process.stdin.flush()
-        reply = self.process.stdout.readline()
-        if not reply.startswith("ok "):
-            raise RuntimeError(f"reference worker failed on {config}: {reply or 'no reply'}")
+        seconds = self._ask({"config": config, "out": out})
         with np.load(out) as npz:
             data = {key: npz[key] for key in npz.files}
-        return data, float(reply.split()[1])
+        return data, seconds
