@@ -28,8 +28,10 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 TIME_BUDGET_S = 300
 MEMORY_BUDGET_MB = 4096
+# TQDM_DISABLE=1: progress bars help a reader running a chapter, but are never stored in it
+# (tqdm reads any non-empty value as true: "0" would disable them too).
 KERNEL_ENV = {"PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-              "TQDM_DISABLE": "0", "OMP_NUM_THREADS": "2"}
+              "TQDM_DISABLE": "1", "OMP_NUM_THREADS": "2"}
 
 
 def normalise(nb):
