@@ -39,7 +39,11 @@ import os
 
 import numpy as np
 
-__all__ = ["Claim", "Claims", "markdown_table", "show_markdown"]
+__all__ = ["Claim", "Claims", "markdown_table", "show_markdown", "CLAIMS_MIME"]
+
+#: The claims cell's output carries the claims as data under this MIME type, beside the rendered table,
+#: so tools can read every chapter's claims from its stored outputs.
+CLAIMS_MIME = "application/vnd.mnist1d.claims+json"
 
 
 @dataclasses.dataclass
@@ -171,7 +175,7 @@ class Claims:
         """Show the table, then assert (default parameters) or say why not."""
         if not self.claims:
             raise ValueError("no claims were checked")
-        show_markdown(self.table())
+        show_markdown(self.table(), data={CLAIMS_MIME: {"asserting": self.asserting, "claims": self.records()}})
         if os.environ.get("MNIST1D_CLAIMS_JSON"):  # set by benchmarks/claims_across_seeds.py
             with open(os.environ["MNIST1D_CLAIMS_JSON"], "a") as handle:
                 handle.write(json.dumps({"asserting": self.asserting, "claims": self.records()}) + "\n")
@@ -205,15 +209,19 @@ def markdown_table(header, rows):
     return "\n".join(lines)
 
 
-def show_markdown(text):
-    """Display Markdown in a notebook (rendered), or print it elsewhere."""
+def show_markdown(text, data=None):
+    """Display Markdown in a notebook (rendered), or print it elsewhere.
+
+    ``data`` adds other representations to the same output (``{mime type: value}``); a notebook stores them
+    beside the Markdown, which is what renderers show.
+    """
     try:
         from IPython import get_ipython
-        from IPython.display import Markdown, display
+        from IPython.display import display
     except ImportError:
         get_ipython = None
     if get_ipython is not None and get_ipython() is not None:
-        display(Markdown(text))
+        display({"text/markdown": text, **(data or {})}, raw=True)
     else:
         print(text)
 

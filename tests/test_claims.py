@@ -66,3 +66,23 @@ def test_markdown_table():
     assert markdown_table(["a", "b"], [[1, "x|y"]]).splitlines()[2] == "| 1 | x\\|y |"
     with pytest.raises(ValueError, match="2 cells"):
         markdown_table(["a", "b"], [[1]])
+
+
+def test_report_stores_claims_as_data_beside_the_table():
+    from IPython.core.interactiveshell import InteractiveShell
+    from mnist1d.claims import CLAIMS_MIME
+
+    shell = InteractiveShell.instance()
+    shown = []
+    shell.display_pub.publish = lambda data, metadata=None, **kw: shown.append(data)
+    try:
+        claims = run()
+        claims.check("ratio", [1.0, 1.2], band=(0.5, 2), paper="~1")
+        claims.report()
+    finally:
+        InteractiveShell.clear_instance()
+    (bundle,) = shown
+    assert bundle["text/markdown"] == claims.table()
+    record = bundle[CLAIMS_MIME]["claims"][0]
+    assert bundle[CLAIMS_MIME]["asserting"] is True
+    assert record["claim"] == "ratio" and record["values"] == [1.0, 1.2] and abs(record["margin"] - 0.6) < 1e-12
