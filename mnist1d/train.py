@@ -461,5 +461,6 @@ def _check_positive(**values):
 
 
 def _progress(total, enabled):
+    """A tqdm bar; with ``enabled`` it still obeys ``TQDM_DISABLE=1`` (which the chapter refresh tool sets)."""
     from tqdm import tqdm
-    return tqdm(total=total, disable=not enabled, desc="training", unit="step", mininterval=1.0)
+    return tqdm(total=total, desc="training", unit="step", mininterval=1.0, **({} if enabled else {"disable": True}))

@@ -61,3 +61,28 @@ def chapter_title(notebook):
             if match:
                 return match.group(1).strip()
     raise AssertionError(f"{notebook} has no '# title' heading")
+
+
+def stored_claims(notebook):
+    """Each claim a notebook's stored claims outputs carry, as (record, cells of its row in the stored table).
+
+    Read here with nbformat, independently of ``mnist1d.claims.read_claims``, so tests can compare the
+    scorecard with what the chapters store.
+    """
+    from mnist1d.claims import CLAIMS_MIME
+
+    found = []
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if CLAIMS_MIME in data:
+                rows = data["text/markdown"].splitlines()[2:]
+                assert len(rows) == len(data[CLAIMS_MIME]["claims"]), f"{notebook}: table and data disagree"
+                found += [(record, markdown_cells(row)) for record, row in zip(data[CLAIMS_MIME]["claims"], rows)]
+    return found
+
+
+def markdown_cells(row):
+    """The cells of one Markdown table row (``\\|`` is a literal bar)."""
+    cells = re.split(r"(?<!\\)\|", row.strip())[1:-1]
+    return [cell.strip().replace("\\|", "|") for cell in cells]

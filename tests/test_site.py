@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from bookinfo import ROOT, chapter_files, chapter_title, colab_url
+from bookinfo import ROOT, chapter_files, chapter_title, colab_url, stored_claims
 
 SITE = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
@@ -136,6 +136,56 @@ def test_landing_page(server, browser):
     assert page.locator("table").count() >= 1, "the benchmark table is missing"
     for notebook in chapter_files():
         assert page.locator(f"a[href*='{notebook.stem}']").count() > 0, f"no link to {notebook.stem}"
+    assert page.locator("article a[href*='scorecard']").count() > 0, "no link to the scorecard"
     assert_images_loaded(page)
     screenshot(page, "index")
+    assert not failures, f"local resources failed to load: {failures}"
+
+
+def rendered_claims_rows(page):
+    """The cells' text of each claim row of the scorecard table (chapter, wall time and memory span rows)."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll("table.scorecard tbody tr")).map(tr => {
+        const cells = Array.from(tr.querySelectorAll("td")).map(td => td.innerText.trim());
+        return cells.length === 8 ? cells.slice(1, 6) : cells; })""")
+
+
+def chapter_claims_rows(page):
+    """The cells' text of each row of the claims tables a chapter page shows (its claims cell's output)."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll("article table"))
+        .filter(t => Array.from(t.querySelectorAll("thead th")).map(th => th.innerText.trim()).join("|")
+                     === "claim|paper|this run|band|holds")
+        .flatMap(t => Array.from(t.querySelectorAll("tbody tr")).map(
+            tr => Array.from(tr.querySelectorAll("td")).map(td => td.innerText.trim())))""")
+
+
+def test_scorecard_page(server, browser):
+    """Every claim of every chapter, one row each, reading as on the chapter's page; scorecard.json agrees."""
+    stored = {notebook.stem: stored_claims(notebook) for notebook in chapter_files()}
+    missing = [stem for stem, claims in stored.items() if not claims]
+    assert not missing, f"chapters storing no claims output: {missing}"
+    page, failures = open_page(browser, f"{server}/scorecard.html")
+    wait_for_math(page)
+    assert page.locator("h1").first.inner_text().startswith("Scorecard")
+    assert page.locator("table.scorecard").count() == 1, "the scorecard table is missing"
+    rows = rendered_claims_rows(page)
+    assert len(rows) == sum(map(len, stored.values())), f"{len(rows)} rows for {sum(map(len, stored.values()))} claims"
+    for notebook in chapter_files():
+        assert page.locator(f"table.scorecard a[href$='chapters/{notebook.stem}.html']").count() == 1
+        chapter, _ = open_page(browser, f"{server}/chapters/{notebook.stem}.html")
+        wait_for_math(chapter)
+        shown = chapter_claims_rows(chapter)
+        chapter.close()
+        assert len(shown) == len(stored[notebook.stem]), f"{notebook.stem}: its page shows {len(shown)} claims"
+        assert rows[:len(shown)] == shown, f"{notebook.stem}: the scorecard's rows differ from the chapter's table"
+        rows = rows[len(shown):]
+    text = page.locator("article").inner_text()
+    assert not re.search(r"\|\s*[-\u2013\u2014]{1,3}\s*\|", text), "a markdown table was left unrendered"
+
+    data = json.loads(page.request.get(f"{server}/scorecard.json").text())
+    assert [c["chapter"] for c in data["chapters"]] == list(stored)
+    keys = ["claim", "paper", "mean", "std", "values", "low", "high", "holds", "sanity"]
+    for chapter in data["chapters"]:
+        assert [{k: c[k] for k in keys} for c in chapter["claims"]] == [
+            {k: record[k] for k in keys} for record, _ in stored[chapter["chapter"]]], chapter["chapter"]
+    screenshot(page, "scorecard")
     assert not failures, f"local resources failed to load: {failures}"
