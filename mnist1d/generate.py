@@ -1,6 +1,6 @@
 """`make_dataset`: generate MNIST-1D, the published set or any variant.
 
-The recipe (DESIGN.md section 3 of the book) draws its random numbers from a
+The recipe (chapter 1 walks through it; mnist1d.transforms has each step) draws its random numbers from a
 local ``numpy.random.RandomState(seed)`` sample by sample, in a fixed order,
 and this module keeps that order so the published dataset comes out exactly.
 Only the draws happen in a Python loop; every transformation runs on whole

@@ -1,6 +1,6 @@
 """Static checks of the committed chapters (nbval re-runs them separately).
 
-Every chapter follows the template of DESIGN.md section 4, has stored
+Every chapter follows the template of CONTRIBUTING.md ("Adding a chapter"), has stored
 outputs for every code cell, and points at the book's own repository.
 """
 
