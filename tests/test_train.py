@@ -89,10 +89,13 @@ def test_device_auto():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(steps=0), "steps must be a positive integer, got 0"),
-    (dict(batch_size=-5), "batch_size must be a positive integer, got -5"),
-    (dict(eval_every=1.5), "eval_every must be a positive integer, got 1.5"),
-    (dict(lr=-0.1), "lr must be a positive number, got -0.1"),
+    (dict(steps=0), "steps must be an integer >= 1, got 0"),
+    (dict(batch_size=-5), "batch_size must be an integer >= 1, got -5"),
+    (dict(eval_every=1.5), "eval_every must be an integer >= 1, got 1.5"),
+    (dict(lr=-0.1), r"lr must be a real number in \(0, inf\), got -0.1"),
+    (dict(lr="0.1"), r"lr must be a real number in \(0, inf\), got '0.1'"),
+    (dict(validation=-1), "validation must be an integer >= 0, got -1"),
+    (dict(momentum=float("nan")), r"momentum must be a real number in \[0, inf\), got nan"),
     (dict(loss="hinge"), r"loss must be one of \('cross_entropy', 'mse'\), got 'hinge'"),
     (dict(optimizer="lbfgs"), r"optimizer must be one of \('adam', 'sgd'\), got 'lbfgs'"),
     (dict(batch_size=5000), r"batch_size \(5000\) is larger than a training set \(4000 samples\)"),
