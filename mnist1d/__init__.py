@@ -1,7 +1,7 @@
 """MNIST-1D: a 40-dimensional, procedurally generated stand-in for MNIST.
 
 Importing the package needs only NumPy and SciPy; PyTorch is imported only by
-:mod:`mnist1d.torch` (and the model/trainer modules), matplotlib only by
+:mod:`mnist1d.dataset` (and the model/trainer modules), matplotlib only by
 :mod:`mnist1d.plotting`.
 
 Example
