@@ -195,14 +195,14 @@ def train_ensemble(model, data, seeds=(0, 1, 2), **options):
     device = options.device
     sample = torch.as_tensor(np.asarray(datasets[0]["x"][:2]), dtype=torch.float32, device=device)
     distinct = {_architecture(m): m for m in modules}.values()
-    problem = next(filter(None, (batching_problem(m, sample) for m in distinct)), None)
+    problem = next(((m, why) for m in distinct if (why := batching_problem(m, sample))), None)
     if problem is None:
         ensemble = Ensemble(modules).to(device)
         steps, columns, seconds = _fit(ensemble, datasets, seeds, options)
     else:
         if len(modules) > 1:
-            warnings.warn(f"train_ensemble: {type(modules[0]).__name__} runs one copy at a time because {problem}",
-                          stacklevel=2)
+            warnings.warn(f"train_ensemble: {type(problem[0]).__name__} runs one copy at a time because "
+                          f"{problem[1]}", stacklevel=2)
         runs, trained = [], []
         for module, dataset, seed in zip(modules, datasets, seeds):
             trained.append(copy.deepcopy(module).to(device))
