@@ -1,7 +1,7 @@
 """MNIST-1D: a 40-dimensional, procedurally generated stand-in for MNIST.
 
 Importing the package needs only NumPy and SciPy; PyTorch is imported only by
-:mod:`mnist1d.torch` (and the model/trainer modules), matplotlib only by
+:mod:`mnist1d.dataset` (and the model/trainer modules), matplotlib only by
 :mod:`mnist1d.plotting` (and :func:`plot_signals` when called). Those
 submodules load on first use (``mnist1d.models.CNN()`` works right after
 ``import mnist1d``).
@@ -49,7 +49,8 @@ __all__ = [
 ]
 
 #: Submodules loaded on first attribute access (they import torch or matplotlib).
-LAZY_SUBMODULES = ("functional", "models", "plotting", "probes", "torch", "train")
+LAZY_SUBMODULES = ("checks", "claims", "dataset", "ensemble", "functional", "history", "models", "plotting", "probes",
+                   "torch", "train")
 
 
 def __getattr__(name):

@@ -14,14 +14,15 @@ Example
 >>> DatasetConfig(train_split=1.5)
 Traceback (most recent call last):
 ...
-ValueError: train_split must be in the open interval (0, 1), got 1.5
+ValueError: train_split must be a real number in the open interval (0, 1), got 1.5
 """
 
 import dataclasses
 import hashlib
 import json
-import math
 import numbers
+
+from .checks import integer, real
 
 FIELDS = (
     "num_samples",
@@ -96,17 +97,16 @@ class DatasetConfig:
 
     def __post_init__(self):
         set_ = object.__setattr__
-        set_(self, "num_samples", _integer("num_samples", self.num_samples, low=10))
-        set_(self, "template_len", _integer("template_len", self.template_len, low=1))
-        set_(self, "max_translation", _integer("max_translation", self.max_translation, low=1))
-        set_(self, "final_seq_length", _integer("final_seq_length", self.final_seq_length, low=2))
-        set_(self, "seed", _integer("seed", self.seed, low=0, high=2**32 - 1))
+        set_(self, "num_samples", integer("num_samples", self.num_samples, low=10))
+        set_(self, "template_len", integer("template_len", self.template_len, low=1))
+        set_(self, "max_translation", integer("max_translation", self.max_translation, low=1))
+        set_(self, "final_seq_length", integer("final_seq_length", self.final_seq_length, low=2))
+        set_(self, "seed", integer("seed", self.seed, low=0, high=2**32 - 1))
         set_(self, "padding", _padding(self.padding))
         for name in ("corr_noise_scale", "iid_noise_scale", "shear_scale"):
-            set_(self, name, _real(name, getattr(self, name), "[0, inf)", lambda v: v >= 0))
-        set_(self, "scale_coeff", _real("scale_coeff", self.scale_coeff, "[0, 2)", lambda v: 0 <= v < 2))
-        set_(self, "train_split", _real("train_split", self.train_split, "the open interval (0, 1)",
-                                        lambda v: 0 < v < 1))
+            set_(self, name, real(name, getattr(self, name), low=0))
+        set_(self, "scale_coeff", real("scale_coeff", self.scale_coeff, 0, 2, high_open=True))
+        set_(self, "train_split", real("train_split", self.train_split, 0, 1, low_open=True, high_open=True))
         if not isinstance(self.shuffle_seq, (bool, numbers.Integral)) or self.shuffle_seq not in (0, 1):
             raise ValueError(f"shuffle_seq must be True or False, got {self.shuffle_seq!r}")
         set_(self, "shuffle_seq", bool(self.shuffle_seq))
@@ -181,35 +181,13 @@ class DatasetConfig:
         return cls(**values)
 
 
-def _integer(name, value, low, high=None):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            raise ValueError(f"{name} must be an integer, got {value!r}")
-    value = int(value)
-    if value < low or (high is not None and value > high):
-        allowed = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise ValueError(f"{name} must be {allowed}, got {value}")
-    return value
-
-
-def _real(name, value, allowed, ok):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a real number in {allowed}, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or not ok(value):
-        raise ValueError(f"{name} must be in {allowed}, got {value}")
-    return value
-
-
 def _padding(value):
     try:
         low, high = value
     except (TypeError, ValueError):
         raise ValueError(f"padding must be a pair (low, high) of integers, got {value!r}") from None
-    low = _integer("padding[0]", low, low=0)
-    high = _integer("padding[1]", high, low=0)
+    low = integer("padding[0]", low, low=0)
+    high = integer("padding[1]", high, low=0)
     if low > high:
         raise ValueError(f"padding must satisfy padding[0] <= padding[1], got ({low}, {high})")
     return (low, high)

@@ -17,9 +17,10 @@ torch.Size([8, 10])
 """
 
 import math
-import numbers
 
 import torch
+
+from .checks import integer
 
 __all__ = ["mlp_weights"]
 
@@ -40,12 +41,10 @@ def mlp_weights(sizes, seed):
     True
     """
     sizes = list(sizes)
-    if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1 for n in sizes):
-        raise ValueError(f"sizes must list at least two positive integers (input, ..., output), got {sizes}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    sizes = [int(n) for n in sizes]
-    generator = torch.Generator().manual_seed(int(seed))
+    if len(sizes) < 2:
+        raise ValueError(f"sizes must list at least two layer sizes (input, ..., output), got {sizes}")
+    sizes = [integer(f"sizes[{i}]", n, low=1) for i, n in enumerate(sizes)]
+    generator = torch.Generator().manual_seed(integer("seed", seed, low=0))
     weights = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
         for shape in ((fan_in, fan_out), (fan_out,)):

@@ -217,19 +217,5 @@ def _check_templates(templates):
 
 
 def _progress_bar(total, enabled):
-    if enabled:
-        try:
-            from tqdm import tqdm
-        except ImportError:  # tqdm is a dependency, but a progress bar is never worth a crash
-            pass
-        else:
-            return tqdm(total=total, desc="generating MNIST-1D", unit="sample")
-    return _NoBar()
-
-
-class _NoBar:
-    def update(self, n):
-        pass
-
-    def close(self):
-        pass
+    from tqdm import tqdm  # a dependency; imported only when needed
+    return tqdm(total=total, desc="generating MNIST-1D", unit="sample", **({} if enabled else {"disable": True}))

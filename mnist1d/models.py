@@ -1,8 +1,37 @@
-"""The baseline models of the MNIST-1D benchmark (PyTorch).
+"""The baseline models of the MNIST-1D benchmark (PyTorch), and what a model must do to be trained.
 
 Every model maps a batch of signals ``(B, 40)`` to class scores ``(B, 10)``.
 Parameter counts (with the defaults) are in each docstring and checked by the
-tests; :func:`count_parameters` computes them.
+tests; :func:`count_parameters` computes them. Each model's first argument is
+the one that tells variants apart (``MLP(256)``, ``PoolingCNN("max")``); the
+rest are keyword-only.
+
+The model contract
+------------------
+:func:`mnist1d.train.train` and :func:`mnist1d.train.train_ensemble` train
+any ``nn.Module`` that
+
+1. maps a float32 batch ``x`` of shape ``(B, 40)`` to scores ``(B, classes)``
+   in ``forward`` (subclasses may override ``forward`` freely);
+2. keeps what is learned in parameters (the optimiser updates
+   ``parameters()``) and other state in buffers (saved with the model).
+
+That is all. The trainer calls ``model.train()`` before each training step
+and ``model.eval()`` for every evaluation, as a PyTorch loop would, so
+dropout and batch norm behave as usual. Random operations (dropout) draw from
+PyTorch's global generator, which the trainer seeds with the run's ``seed``.
+Pass a class or factory (initialised inside :func:`build`, seeded) or a
+ready module (its initialisation is yours).
+
+``train_ensemble`` trains S copies as one ``vmap``-ed computation when it
+can, i.e. when ``forward`` in training mode is a pure function of parameters,
+buffers and input: no random operations, no buffer updates (batch norm's
+running statistics), nothing vmap cannot batch. Otherwise it says so in one
+line and trains the copies one after another. Either way copy ``i`` gets the
+numbers ``train(..., seed=seeds[i])`` gets. A class may add a static
+``ensemble_forward(params, x)`` that runs all copies at once (``params``
+stacked ``(S, ...)``, ``x`` ``(S, B, 40)``), as :class:`GRU` does for speed;
+it is used only for instances whose ``forward`` is that class's own.
 
 Example
 -------
@@ -14,10 +43,13 @@ Example
 """
 
 import math
+import warnings
 
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from .checks import choice, integer
 
 __all__ = ["LogisticRegression", "MLP", "PaddedMLP", "CNN", "PoolingCNN", "POOLINGS", "GRU", "MODELS", "build",
            "count_parameters"]
@@ -37,9 +69,9 @@ def count_parameters(model):
 class LogisticRegression(nn.Module):
     """A linear classifier, 40 -> 10: 410 parameters."""
 
-    def __init__(self, input_size=40, num_classes=10):
+    def __init__(self, *, input_size=40, num_classes=10):
         super().__init__()
-        self.linear = nn.Linear(input_size, num_classes)
+        self.linear = nn.Linear(integer("input_size", input_size, low=1), integer("num_classes", num_classes, low=1))
 
     def forward(self, x):
         return self.linear(x)
@@ -57,10 +89,10 @@ class MLP(nn.Module):
     15210
     """
 
-    def __init__(self, input_size=40, hidden_size=256, num_classes=10):
+    def __init__(self, hidden_size=256, *, input_size=40, num_classes=10):
         super().__init__()
-        if hidden_size < 1:
-            raise ValueError(f"hidden_size must be >= 1, got {hidden_size}")
+        hidden_size = integer("hidden_size", hidden_size, low=1)
+        input_size, num_classes = integer("input_size", input_size, low=1), integer("num_classes", num_classes, low=1)
         self.linear1 = nn.Linear(input_size, hidden_size)
         self.linear2 = nn.Linear(hidden_size, hidden_size)
         self.linear3 = nn.Linear(hidden_size, num_classes)
@@ -99,13 +131,11 @@ class PaddedMLP(nn.Module):
     (True, 490, 490)
     """
 
-    def __init__(self, width, padded_width=None, input_size=40, num_classes=10):
+    def __init__(self, width, padded_width=None, *, input_size=40, num_classes=10):
         super().__init__()
-        padded_width = width if padded_width is None else padded_width
-        if isinstance(width, bool) or not isinstance(width, int) or width < 1:
-            raise ValueError(f"width must be an integer >= 1, got {width!r}")
-        if isinstance(padded_width, bool) or not isinstance(padded_width, int) or padded_width < width:
-            raise ValueError(f"padded_width must be an integer >= width ({width}), got {padded_width!r}")
+        width = integer("width", width, low=1)
+        padded_width = integer("padded_width", width if padded_width is None else padded_width, low=width)
+        input_size, num_classes = integer("input_size", input_size, low=1), integer("num_classes", num_classes, low=1)
         # Initialise the unpadded layers first, so they draw what a width-`width` MLP would draw.
         unpadded = [nn.Linear(input_size, width), nn.Linear(width, width), nn.Linear(width, num_classes)]
         self.linear1 = nn.Linear(input_size, padded_width)
@@ -143,25 +173,45 @@ class CNN(nn.Module):
 
     Conv1d(1, 25, kernel 5, stride 2, padding 1) -> 19 positions, then twice
     Conv1d(25, 25, kernel 3, stride 2, padding 1) -> 10 -> 5, each followed by
-    ReLU; flatten to 125 and a linear layer to 10 classes.
+    ReLU; flatten to 125 and a linear layer to 10 classes. ``seq_len`` is the
+    length of the input signals.
+
+    Example
+    -------
+    >>> import torch
+    >>> [tuple(h.shape) for h in CNN().layer_outputs(torch.zeros(8, 40))]
+    [(8, 25, 19), (8, 25, 10), (8, 25, 5), (8, 10)]
     """
 
-    def __init__(self, channels=25, num_classes=10, input_size=40):
+    def __init__(self, channels=25, *, num_classes=10, seq_len=40, input_size=None):
         super().__init__()
+        channels, num_classes = integer("channels", channels, low=1), integer("num_classes", num_classes, low=1)
+        length = _seq_len(seq_len, input_size, "CNN", low=3)
         self.conv1 = nn.Conv1d(1, channels, 5, stride=2, padding=1)
         self.conv2 = nn.Conv1d(channels, channels, 3, stride=2, padding=1)
         self.conv3 = nn.Conv1d(channels, channels, 3, stride=2, padding=1)
-        length = input_size
         for kernel in (5, 3, 3):
             length = (length + 2 - kernel) // 2 + 1
         self.linear = nn.Linear(channels * length, num_classes)
 
+    def _trunk(self, x):
+        h1 = F.relu(self.conv1(x.unsqueeze(1)))
+        h2 = F.relu(self.conv2(h1))
+        return [h1, h2, F.relu(self.conv3(h2))]
+
+    def layer_outputs(self, x):
+        """Every layer's output: the three ReLU activations ``(B, channels, length)`` and the logits.
+
+        ``[conv1 (B, 25, 19), conv2 (B, 25, 10), conv3 (B, 25, 5), logits (B, 10)]``
+        with the defaults; ``h.flatten(1)`` makes an activation a feature
+        vector (e.g. for :mod:`mnist1d.probes`).
+        """
+        hidden = self._trunk(x)
+        return [*hidden, self.linear(hidden[-1].flatten(1))]
+
     def features(self, x):
         """The flattened output of the convolutional trunk, ``(B, 125)``."""
-        h = F.relu(self.conv1(x.unsqueeze(1)))
-        h = F.relu(self.conv2(h))
-        h = F.relu(self.conv3(h))
-        return h.flatten(1)
+        return self._trunk(x)[-1].flatten(1)
 
     def forward(self, x):
         return self.linear(self.features(x))
@@ -185,6 +235,7 @@ class PoolingCNN(nn.Module):
     their convolution weights whatever the pooling, and all downsampling
     variants also share the linear layer (channels x 10 inputs). With the
     default 20 channels: 9,310 parameters without pooling, 3,310 with.
+    ``seq_len`` is the length of the input signals.
 
     Example
     -------
@@ -195,18 +246,16 @@ class PoolingCNN(nn.Module):
     torch.Size([8, 10])
     """
 
-    def __init__(self, pooling="max", channels=20, num_classes=10, input_size=40):
+    def __init__(self, pooling="max", *, channels=20, num_classes=10, seq_len=40, input_size=None):
         super().__init__()
-        if pooling not in POOLINGS:
-            raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
-        if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
-            raise ValueError(f"channels must be an integer >= 1, got {channels!r}")
-        if pooling != "none" and input_size % 4:
-            raise ValueError(f"input_size must be a multiple of 4 to downsample twice by 2, got {input_size}")
-        self.pooling = pooling
+        self.pooling = choice("pooling", pooling, POOLINGS)
+        channels, num_classes = integer("channels", channels, low=1), integer("num_classes", num_classes, low=1)
+        seq_len = _seq_len(seq_len, input_size, "PoolingCNN", low=1)
+        if pooling != "none" and seq_len % 4:
+            raise ValueError(f"seq_len must be a multiple of 4 to downsample twice by 2, got {seq_len}")
         self.conv1 = nn.Conv1d(1, channels, 3, padding=1)
         self.conv2 = nn.Conv1d(channels, channels, 3, padding=1)
-        length = input_size if pooling == "none" else input_size // 4
+        length = seq_len if pooling == "none" else seq_len // 4
         self.linear = nn.Linear(channels * length, num_classes)
 
     def extra_repr(self):
@@ -233,8 +282,11 @@ class PoolingCNN(nn.Module):
 class GRU(nn.Module):
     """A bidirectional GRU (hidden size 6) read out at every step: 5,134 parameters.
 
-    The signal is a sequence of 40 scalars. Both directions' hidden states at
-    all 40 steps (40 x 12 = 480 numbers) go to a linear layer.
+    The signal is a sequence of ``seq_len`` = 40 scalars (unlike
+    ``torch.nn.GRU``'s ``input_size``, which is the number of features per
+    step, here 1). Both directions' hidden states at all 40 steps
+    (40 x 12 = 480 numbers) go to a linear layer. ``input_size`` is accepted
+    as a deprecated name of ``seq_len``.
 
     The recurrence is that of ``torch.nn.GRU(1, 6, bidirectional=True)``: same
     equations, parameters and initialisation (the tests check that outputs and
@@ -245,15 +297,16 @@ class GRU(nn.Module):
     by hand (:class:`GRURecurrence`) instead of being recorded op by op.
     """
 
-    def __init__(self, hidden_size=6, num_classes=10, input_size=40):
+    def __init__(self, hidden_size=6, *, num_classes=10, seq_len=40, input_size=None):
         super().__init__()
-        self.hidden_size = hidden_size
+        hidden_size = self.hidden_size = integer("hidden_size", hidden_size, low=1)
+        num_classes, seq_len = integer("num_classes", num_classes, low=1), _seq_len(seq_len, input_size, "GRU", low=1)
         # Gates (reset, update, new) x directions (forward, backward); weights stored [in, out].
         self.weight_ih = nn.Parameter(torch.empty(3, 2, 1, hidden_size))
         self.weight_hh = nn.Parameter(torch.empty(3, 2, hidden_size, hidden_size))
         self.bias_ih = nn.Parameter(torch.empty(3, 2, 1, hidden_size))
         self.bias_hh = nn.Parameter(torch.empty(3, 2, 1, hidden_size))
-        self.linear = nn.Linear(input_size * 2 * hidden_size, num_classes)
+        self.linear = nn.Linear(seq_len * 2 * hidden_size, num_classes)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -271,7 +324,11 @@ class GRU(nn.Module):
 
     @staticmethod
     def ensemble_forward(params, x):
-        """Run S copies at once: ``params`` stacked ``(S, ...)``, ``x`` ``(S, B, 40)`` -> ``(S, B, classes)``."""
+        """Run S copies at once: ``params`` stacked ``(S, ...)``, ``x`` ``(S, B, 40)`` -> ``(S, B, classes)``.
+
+        The trainer uses it for instances whose ``forward`` is :meth:`GRU.forward`
+        (a subclass that overrides ``forward`` is batched with ``vmap`` instead).
+        """
         states = bidirectional_gru(x, params["weight_ih"], params["weight_hh"], params["bias_ih"], params["bias_hh"])
         return torch.baddbmm(params["linear.bias"].unsqueeze(1), states.flatten(2),
                              params["linear.weight"].transpose(1, 2))
@@ -327,7 +384,7 @@ class GRURecurrence(torch.autograd.Function):
         h' = (1 - z) * n + z * h
     """
 
-    generate_vmap_rule = True
+    generate_vmap_rule = True  # a GRU subclass with its own forward is trained under vmap
 
     @staticmethod
     def forward(input_rz, input_n, w_rz, b_rz, w_n, b_n):
@@ -376,6 +433,17 @@ class GRURecurrence(torch.autograd.Function):
         grad_w_rz = torch.einsum("tdbi,tgdbj->gdij", previous, grad_rz)
         grad_b_rz = grad_rz.sum((0, 3)).unsqueeze(2)
         return grad_rz, grad_n, grad_w_rz, grad_b_rz, grad_w_n, grad_b_n
+
+
+def _seq_len(seq_len, input_size, model, low):
+    """``seq_len``, or the deprecated ``input_size`` that meant the same."""
+    if input_size is not None:
+        warnings.warn(f"{model}(input_size=...) is deprecated: the argument is the length of the signals, now called "
+                      "seq_len", DeprecationWarning, stacklevel=3)
+        if seq_len != 40:
+            raise ValueError(f"give seq_len or its deprecated name input_size, not both (got {seq_len}, {input_size})")
+        seq_len = input_size
+    return integer("seq_len", seq_len, low=low)
 
 
 MODELS = {"logistic": LogisticRegression, "mlp": MLP, "cnn": CNN, "gru": GRU}

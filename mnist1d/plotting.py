@@ -72,3 +72,41 @@ def plot_examples(x, y, t, per_class=4, classes=range(10)):
                         label=label if row == 0 else None)
     fig.tight_layout()
     return fig
+
+
+def plot_band(ax, x, values, label=None, color=None, alpha=0.2, **style):
+    """Draw the mean over seeds as a line and mean ± one standard deviation as a shaded band.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    x : array (points,)
+        Horizontal positions.
+    values : array (points, seeds)
+        One column per seed (a 1-D array is one seed: no band width).
+    label, color : optional
+        Of the line (and the band's colour); ``style`` goes to ``ax.plot``.
+    alpha : float
+        Opacity of the band.
+
+    Returns the line. The standard deviation is the population one
+    (``ddof=0``), as ``np.std``.
+
+    Example
+    -------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> fig, ax = plt.subplots()
+    >>> line = plot_band(ax, [1, 2, 3], [[0.5, 0.7], [0.6, 0.8], [0.7, 0.9]], label="CNN", color="C0")
+    >>> line.get_ydata().tolist(), line.get_label()
+    ([0.6, 0.7, 0.8], 'CNN')
+    """
+    x, values = np.asarray(x, dtype=float), np.asarray(values, dtype=float)
+    values = values[:, None] if values.ndim == 1 else values
+    if x.ndim != 1 or values.ndim != 2 or len(values) != len(x):
+        raise ValueError(f"values must have shape (points, seeds) with points = len(x) = {len(x)}, "
+                         f"got shape {values.shape}")
+    mean, std = values.mean(axis=1), values.std(axis=1)
+    (line,) = ax.plot(x, mean, label=label, color=color, **style)
+    ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=alpha, linewidth=0)
+    return line

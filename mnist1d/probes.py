@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from .checks import integer, real
+
 __all__ = ["linear_probe_accuracy", "knn_accuracy"]
 
 
@@ -50,10 +52,7 @@ def linear_probe_accuracy(train_x, train_y, test_x, test_y, *, l2=1e-3, max_iter
     1.0
     """
     train_x, train_y, test_x, test_y = _as_tensors(train_x, train_y, test_x, test_y)
-    if not l2 >= 0:
-        raise ValueError(f"l2 must be >= 0, got {l2}")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
+    l2, max_iter = real("l2", l2, low=0), integer("max_iter", max_iter, low=1)
     mean, std = train_x.mean(0), train_x.std(0)
     std = torch.where(std > 1e-12, std, torch.ones_like(std))
     train_x, test_x = (train_x - mean) / std, (test_x - mean) / std
@@ -87,8 +86,7 @@ def knn_accuracy(train_x, train_y, test_x, test_y, *, k=10):
     1.0
     """
     train_x, train_y, test_x, test_y = _as_tensors(train_x, train_y, test_x, test_y)
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(train_x):
-        raise ValueError(f"k must be an integer in [1, {len(train_x)}] (the training set's size), got {k!r}")
+    k = integer("k", k, low=1, high=len(train_x))  # at most the training set's size
     similarity = F.normalize(test_x, dim=1) @ F.normalize(train_x, dim=1).T
     neighbours = train_y[similarity.topk(k, dim=1).indices]  # (test, k)
     classes = int(max(train_y.max(), test_y.max())) + 1

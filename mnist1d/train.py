@@ -3,11 +3,13 @@
 Both keep whole datasets as tensors in memory (no DataLoader), draw
 mini-batches from a per-run ``torch.Generator`` seeded by ``seed``, seed the
 initialisation the same way (:func:`mnist1d.models.build`), evaluate on the
-full training and test sets every ``eval_every`` steps, and return a
-:class:`History`. ``train_ensemble`` trains S copies of a model (S seeds, or
-S prepared models of the same shape, on one dataset or S datasets) as one
-batched computation with ``torch.func.vmap``; each copy gets the same numbers
-it would get from ``train`` with the same seed.
+full training and test sets every ``eval_every`` steps (in eval mode), and
+return a :class:`History`. ``train`` trains the module you pass in place, as
+a PyTorch or Keras loop would. ``train_ensemble`` trains S copies of a model
+(S seeds, or S prepared models, on one dataset or S datasets) as one batched
+computation with ``torch.func.vmap`` (:class:`~mnist1d.ensemble.Ensemble`);
+each copy gets the numbers ``train`` gets with the same seed. Any module
+that follows the model contract (:mod:`mnist1d.models`) can be trained.
 
 Defaults follow the paper's code: Adam, learning rate 1e-2, batch 100,
 6,000 steps.
@@ -28,13 +30,19 @@ Example
 import copy
 import dataclasses
 import time
+import warnings
 
 import numpy as np
 import torch
-from torch.func import functional_call, stack_module_state, vmap
 from torch.nn import functional as F
+from tqdm import tqdm
 
+from .checks import choice, integer, real
+from .ensemble import Ensemble, _architecture, batching_problem
+from .history import History
 from .models import build
+
+__all__ = ["train", "train_ensemble", "Options", "History", "Ensemble", "resolve_device"]
 
 LOSSES = ("cross_entropy", "mse")
 OPTIMIZERS = ("adam", "sgd")
@@ -49,213 +57,16 @@ def resolve_device(device="auto"):
 
 
 @dataclasses.dataclass
-class History:
-    """What a training run measured, one row per evaluation.
+class Options:
+    """The keyword options of :func:`train` and :func:`train_ensemble`, checked.
 
-    Arrays have shape ``(evaluations,)`` for :func:`train` and
-    ``(evaluations, copies)`` for :func:`train_ensemble`. Accuracies are
-    fractions in [0, 1].
-    """
-
-    steps: np.ndarray
-    train_loss: np.ndarray
-    train_acc: np.ndarray
-    test_loss: np.ndarray
-    test_acc: np.ndarray
-    seconds: float
-    model: object = dataclasses.field(repr=False, default=None)
-    val_loss: np.ndarray = None
-    val_acc: np.ndarray = None
-
-    @property
-    def final_test_acc(self):
-        """Test accuracy after the last step (not selected on the test set)."""
-        return _scalar_or_array(self.test_acc[-1])
-
-    @property
-    def final_train_acc(self):
-        """Training accuracy after the last step."""
-        return _scalar_or_array(self.train_acc[-1])
-
-    @property
-    def best_test_acc(self):
-        """Highest test accuracy seen at any evaluation (for curves, not for claims)."""
-        return _scalar_or_array(self.test_acc.max(axis=0))
-
-    @property
-    def early_stopped_test_acc(self):
-        """Test accuracy at the evaluation with the best validation accuracy (the first, on ties).
-
-        Needs a run with ``validation`` > 0: the checkpoint is chosen on held-out
-        training data, never on the test set.
-        """
-        if self.val_acc is None:
-            raise ValueError("this run held out no validation data (train with validation=N)")
-        best = np.argmax(self.val_acc, axis=0)
-        if self.test_acc.ndim == 1:
-            return float(self.test_acc[best])
-        return self.test_acc[best, np.arange(self.test_acc.shape[1])]
-
-    def member(self, index):
-        """The history of one copy of an ensemble run."""
-        fields = ("train_loss", "train_acc", "test_loss", "test_acc", "val_loss", "val_acc")
-        rows = {f: None if getattr(self, f) is None else getattr(self, f)[:, index] for f in fields}
-        model = self.model.member(index) if isinstance(self.model, Ensemble) else self.model
-        return History(steps=self.steps, seconds=self.seconds, model=model, **rows)
-
-    def __repr__(self):
-        final = np.round(np.asarray(self.final_test_acc), 3).tolist()
-        return (f"History({len(self.steps)} evaluations up to step {int(self.steps[-1])}, "
-                f"final test acc {final}, {self.seconds:.1f} s)")
-
-
-def _scalar_or_array(value):
-    return float(value) if np.ndim(value) == 0 else np.asarray(value)
-
-
-class Ensemble:
-    """S models called as one: ``ensemble(x)`` maps ``(B, 40)`` (shared input)
-    or ``(S, B, 40)`` to ``(S, B, classes)``.
-
-    Models of one architecture have their parameters stacked and run as one
-    ``vmap``-ed computation. Models of different architectures (say, a CNN
-    with max pooling and one without pooling) form one such stack per
-    architecture, and the outputs come back in the order the models were
-    given. Two models share a stack only if every submodule has the same type,
-    the same public attributes (``pooling="max"``, ``kernel_size=(3,)``...) and
-    the same parameter and buffer shapes, so a stack never runs one model's
-    ``forward`` with another's configuration. :meth:`member` returns copy
-    ``i`` as an ordinary module.
-
-    Example
-    -------
-    >>> import torch
-    >>> from mnist1d.models import MLP, LogisticRegression
-    >>> ensemble = Ensemble([MLP(), LogisticRegression(), MLP()])
-    >>> ensemble, ensemble(torch.zeros(4, 40)).shape
-    (Ensemble(2 x MLP + 1 x LogisticRegression), torch.Size([3, 4, 10]))
-    """
-
-    def __init__(self, modules):
-        if not modules:
-            raise ValueError("an ensemble needs at least one model")
-        groups = {}
-        for index, module in enumerate(modules):
-            groups.setdefault(_architecture(module), []).append(index)
-        self.groups = [(indices, _Stack([modules[i] for i in indices])) for indices in groups.values()]
-        order = torch.tensor([i for indices, _ in self.groups for i in indices])
-        self._restore = torch.argsort(order)  # stacked outputs -> the order of `modules`
-
-    @property
-    def size(self):
-        return len(self._restore)
-
-    @property
-    def params(self):
-        """The stacked parameters of every architecture, ``{name: (S_group, ...)}`` per group, merged."""
-        if len(self.groups) == 1:
-            return self.groups[0][1].params
-        return {f"{g}.{name}": value for g, (_, stack) in enumerate(self.groups) for name, value in stack.params.items()}
-
-    def __call__(self, x):
-        if len(self.groups) == 1:
-            return self.groups[0][1](x)
-        shared = x.dim() == 2
-        outputs = [stack(x if shared else x[indices]) for indices, stack in self.groups]
-        shapes = {tuple(out.shape[2:]) for out in outputs}
-        if len(shapes) > 1:
-            raise ValueError(f"models of different architectures are called as one only if their outputs have one "
-                             f"shape per sample; got {sorted(shapes)} (use one Ensemble per architecture)")
-        return torch.cat(outputs)[self._restore.to(x.device)]
-
-    def __repr__(self):
-        names = []
-        for indices, stack in self.groups:
-            config = stack.template.extra_repr()
-            names.append(f"{len(indices)} x {type(stack.template).__name__}" + (f"({config})" if config else ""))
-        return f"Ensemble({' + '.join(names)})"
-
-    def member(self, index):
-        """Copy ``index`` as an ordinary ``nn.Module`` (parameters copied out of the stack)."""
-        if not 0 <= index < self.size:
-            raise IndexError(f"index must be in [0, {self.size - 1}], got {index}")
-        for indices, stack in self.groups:
-            if index in indices:
-                return stack.member(indices.index(index))
-
-    def to(self, device):
-        for _, stack in self.groups:
-            stack.to(device)
-        return self
-
-
-def _architecture(module):
-    """What must agree for two modules to share one stacked, vmap-ed forward pass."""
-    key = []
-    for name, sub in module.named_modules():
-        config = sorted((k, repr(v)) for k, v in vars(sub).items() if not k.startswith("_") and k != "training")
-        key.append((name, type(sub).__qualname__, tuple(config)))
-    tensors = [*module.named_parameters(), *module.named_buffers()]
-    key += [(name, tuple(t.shape), t.dtype, t.requires_grad) for name, t in tensors]
-    return tuple(key)
-
-
-class _Stack:
-    """S models of one architecture with stacked parameters, called as one."""
-
-    def __init__(self, modules):
-        self.template = copy.deepcopy(modules[0])
-        self.params, self.buffers = stack_module_state(modules)
-        self.base = copy.deepcopy(modules[0]).to("meta")
-
-    @property
-    def size(self):
-        return next(iter(self.params.values())).shape[0]
-
-    def _call_one(self, params, buffers, x):
-        return functional_call(self.base, (params, buffers), (x,))
-
-    def __call__(self, x):
-        shared = x.dim() == 2
-        batched = getattr(type(self.template), "ensemble_forward", None)
-        if batched is not None:  # the model brings its own batched implementation (e.g. the GRU)
-            return batched(self.params, x.expand(self.size, *x.shape) if shared else x)
-        return vmap(self._call_one, in_dims=(0, 0, None if shared else 0))(self.params, self.buffers, x)
-
-    def member(self, index):
-        module = copy.deepcopy(self.template)
-        state = {name: value[index].detach().clone() for name, value in {**self.params, **self.buffers}.items()}
-        module.load_state_dict(state)
-        return module
-
-    def to(self, device):
-        for group in (self.params, self.buffers):
-            for name, value in group.items():
-                group[name] = value.detach().to(device).requires_grad_(value.requires_grad)
-        return self
-
-
-def train(model, data, *, steps=6000, lr=1e-2, batch_size=100, eval_every=500, seed=0, device="auto",
-          progress=True, optimizer="adam", momentum=0.9, weight_decay=0.0, loss="cross_entropy", validation=0,
-          train_eval_size=None):
-    """Train one model; return its :class:`History` (``history.model`` is the trained model).
-
-    Parameters
+    Attributes
     ----------
-    model : str, callable or nn.Module
-        A name (``"logistic"``, ``"mlp"``, ``"cnn"``, ``"gru"``) or a callable
-        returning a module: built with initialisation seeded by ``seed``. A
-        module is trained as it is (its initialisation is the caller's).
-    data : dict
-        ``x``, ``y``, ``x_test``, ``y_test`` arrays (e.g. from
-        :func:`mnist1d.make_dataset`).
     steps, lr, batch_size : int, float, int
         Optimisation steps, learning rate, mini-batch size.
     eval_every : int
         Evaluate on the full train and test sets every this many steps (and
         after the last step).
-    seed : int
-        Seeds the initialisation (if built here) and the order of mini-batches.
     device : str
         ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``...
     progress : bool
@@ -272,18 +83,73 @@ def train(model, data, *, steps=6000, lr=1e-2, batch_size=100, eval_every=500, s
     train_eval_size : int, optional
         Compute training loss and accuracy on the first this many training
         samples only (default: all); saves time with large training sets.
+
+    Example
+    -------
+    >>> Options(lr="0.1")
+    Traceback (most recent call last):
+    ...
+    ValueError: lr must be a real number in (0, inf), got '0.1'
     """
-    history = train_ensemble(model if not isinstance(model, torch.nn.Module) else [model], [data], seeds=[seed],
-                             steps=steps, lr=lr, batch_size=batch_size, eval_every=eval_every, device=device,
-                             progress=progress, optimizer=optimizer, momentum=momentum,
-                             weight_decay=weight_decay, loss=loss, validation=validation,
-                             train_eval_size=train_eval_size)
-    return history.member(0)
+
+    steps: int = 6000
+    lr: float = 1e-2
+    batch_size: int = 100
+    eval_every: int = 500
+    device: str = "auto"
+    progress: bool = True
+    optimizer: str = "adam"
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    loss: str = "cross_entropy"
+    validation: int = 0
+    train_eval_size: int = None
+
+    def __post_init__(self):
+        for name in ("steps", "batch_size", "eval_every"):
+            setattr(self, name, integer(name, getattr(self, name), low=1))
+        self.validation = integer("validation", self.validation, low=0)
+        if self.train_eval_size is not None:
+            self.train_eval_size = integer("train_eval_size", self.train_eval_size, low=1)
+        self.lr = real("lr", self.lr, low=0, low_open=True)
+        self.momentum, self.weight_decay = real("momentum", self.momentum, low=0), real("weight_decay",
+                                                                                           self.weight_decay, low=0)
+        choice("optimizer", self.optimizer, OPTIMIZERS)
+        choice("loss", self.loss, LOSSES)
+        self.device = resolve_device(self.device)
 
 
-def train_ensemble(model, data, seeds=(0, 1, 2), *, steps=6000, lr=1e-2, batch_size=100, eval_every=500,
-                   device="auto", progress=True, optimizer="adam", momentum=0.9, weight_decay=0.0,
-                   loss="cross_entropy", validation=0, train_eval_size=None):
+def train(model, data, *, seed=0, **options):
+    """Train one model, in place, and return its :class:`History` (``history.model`` is the model).
+
+    Parameters
+    ----------
+    model : str, callable or nn.Module
+        A name (``"logistic"``, ``"mlp"``, ``"cnn"``, ``"gru"``) or a callable
+        returning a module: built with initialisation seeded by ``seed``. A
+        module is trained as it is (its initialisation is the caller's) and
+        in place: after the call it holds the trained parameters and buffers,
+        and ``history.model is model``.
+    data : dict
+        ``x``, ``y``, ``x_test``, ``y_test`` arrays (e.g. from
+        :func:`mnist1d.make_dataset`).
+    seed : int
+        Seeds the initialisation (if built here), the order of mini-batches
+        and random operations in the model (dropout).
+    **options
+        ``steps``, ``lr``, ``batch_size``, ``eval_every``, ``device``,
+        ``progress``, ``optimizer``, ``momentum``, ``weight_decay``, ``loss``,
+        ``validation``, ``train_eval_size``: see :class:`Options`.
+    """
+    history = train_ensemble([model] if isinstance(model, torch.nn.Module) else model, [data], seeds=[seed],
+                             **options).member(0)
+    if isinstance(model, torch.nn.Module):
+        model.load_state_dict(history.model.state_dict())
+        history.model = model
+    return history
+
+
+def train_ensemble(model, data, seeds=(0, 1, 2), **options):
     """Train S copies of a model at once; copy ``i`` equals ``train(..., seed=seeds[i])``.
 
     Parameters
@@ -291,30 +157,30 @@ def train_ensemble(model, data, seeds=(0, 1, 2), *, steps=6000, lr=1e-2, batch_s
     model : str, callable, or list of nn.Module
         A name or factory (one copy built per seed), or S prepared modules
         (e.g. different masks, widths-by-masking, or different architectures,
-        which :class:`Ensemble` stacks per architecture).
+        which :class:`Ensemble` stacks per architecture). The modules given
+        are not changed: the trained copies are in ``history.model``.
     data : dict or list of dicts
         One dataset for every copy, or one per copy (e.g. plain and shuffled
         MNIST-1D, or training sets of different sizes; test sets must have
         equal sizes).
     seeds : sequence of int
-        One per copy: seeds its initialisation (if built here) and its
-        mini-batch order.
-    Other parameters as :func:`train`. The returned :class:`History` has
-    arrays of shape ``(evaluations, S)`` and ``history.model`` is an
-    :class:`Ensemble`.
+        One per copy, as ``seed`` of :func:`train`.
+    **options
+        As :func:`train` (see :class:`Options`).
+
+    Returns
+    -------
+    History
+        Arrays of shape ``(evaluations, S)``; ``history.model`` is an
+        :class:`Ensemble`. Models that cannot run as one ``vmap``-ed
+        computation in training mode (dropout, batch norm: see
+        :func:`mnist1d.ensemble.batching_problem`) are trained one after
+        another, with a one-line warning, to the same numbers.
     """
-    seeds = [int(s) for s in seeds]
-    _check_positive(steps=steps, batch_size=batch_size, eval_every=eval_every, copies=len(seeds))
-    if isinstance(validation, bool) or not isinstance(validation, (int, np.integer)) or validation < 0:
-        raise ValueError(f"validation must be a non-negative integer (samples held out), got {validation!r}")
-    if train_eval_size is not None:
-        _check_positive(train_eval_size=train_eval_size)
-    if not (np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive number, got {lr}")
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    options = Options(**options)
+    seeds = [integer(f"seeds[{i}]", s) for i, s in enumerate(seeds)]
+    if not seeds:
+        raise ValueError("seeds must list at least one seed")
     datasets = list(data) if isinstance(data, (list, tuple)) else [data] * len(seeds)
     if len(datasets) != len(seeds):
         raise ValueError(f"got {len(datasets)} datasets for {len(seeds)} seeds; give one, or one per seed")
@@ -324,40 +190,83 @@ def train_ensemble(model, data, seeds=(0, 1, 2), *, steps=6000, lr=1e-2, batch_s
             raise ValueError(f"got {len(modules)} models for {len(seeds)} seeds")
     else:
         modules = [build(model, seed=seed) for seed in seeds]
-
-    device = resolve_device(device)
-    if validation:
-        datasets = [_hold_out(d, validation) for d in datasets]
-    tensors = _stack_data(datasets, device, batch_size)
-    ensemble = Ensemble(modules).to(device)
-    parameters = list(ensemble.params.values())
-    if optimizer == "adam":
-        opt = torch.optim.Adam(parameters, lr=lr, weight_decay=weight_decay)
+    if options.validation:
+        datasets = [_hold_out(d, options.validation) for d in datasets]
+    device = options.device
+    sample = torch.as_tensor(np.asarray(datasets[0]["x"][:2]), dtype=torch.float32, device=device)
+    distinct = {_architecture(m): m for m in modules}.values()
+    problem = next(((m, why) for m in distinct if (why := batching_problem(m, sample))), None)
+    if problem is None:
+        ensemble = Ensemble(modules).to(device)
+        steps, columns, seconds = _fit(ensemble, datasets, seeds, options)
     else:
-        opt = torch.optim.SGD(parameters, lr=lr, momentum=momentum, weight_decay=weight_decay)
-    generators = [torch.Generator().manual_seed(seed) for seed in seeds]
-    batches = _BatchOrder(generators, tensors["n_train"], batch_size)
-    loss_fn = _LOSS_FUNCTIONS[loss]
-    rows, evaluated = [], []
-    bar = _progress(steps, progress)
+        if len(modules) > 1:
+            warnings.warn(f"train_ensemble: {type(problem[0]).__name__} runs one copy at a time because "
+                          f"{problem[1]}", stacklevel=2)
+        runs, trained = [], []
+        for module, dataset, seed in zip(modules, datasets, seeds):
+            trained.append(copy.deepcopy(module).to(device))
+            with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+                torch.manual_seed(seed)
+                runs.append(_fit(_Single(trained[-1]), [dataset], [seed], options))
+        steps, seconds = runs[0][0], sum(run[2] for run in runs)
+        columns = [np.concatenate(column, axis=1) for column in zip(*(run[1] for run in runs))]
+        ensemble = Ensemble(trained)
+    val = dict(val_loss=columns[4], val_acc=columns[5]) if options.validation else {}
+    return History(steps, *columns[:4], seconds=seconds, model=ensemble, **val)
+
+
+class _Single:
+    """One module behind the interface of an :class:`Ensemble` of one: ``(1, B, 40) -> (1, B, classes)``."""
+
+    def __init__(self, module):
+        self.module, self.params = module, dict(module.named_parameters())
+
+    @property
+    def training(self):
+        return self.module.training
+
+    def __call__(self, x):
+        return self.module(x[0]).unsqueeze(0)
+
+    def train(self, mode=True):
+        self.module.train(mode)
+        return self
+
+
+def _fit(net, datasets, seeds, options):
+    """Train ``net`` (an Ensemble or _Single) in place; return (steps, columns (evaluations, S), seconds)."""
+    tensors = _stack_data(datasets, options.device, options.batch_size)
+    parameters = list(net.params.values())
+    if options.optimizer == "adam":
+        opt = torch.optim.Adam(parameters, lr=options.lr, weight_decay=options.weight_decay)
+    else:
+        opt = torch.optim.SGD(parameters, lr=options.lr, momentum=options.momentum, weight_decay=options.weight_decay)
+    batches = _batches(seeds, tensors["n_train"], options.batch_size)
+    loss_fn = _LOSS_FUNCTIONS[options.loss]
+    rows, evaluated, was_training = [], [], net.training
+    # Without an explicit `disable`, tqdm obeys TQDM_DISABLE=1, which the chapter refresh tool sets: no stored bars.
+    bar = tqdm(total=options.steps, desc="training", unit="step", mininterval=1.0,
+               **({} if options.progress else {"disable": True}))
     start = time.perf_counter()
-    for step in range(1, steps + 1):
-        index = batches.next().to(device)  # (S, batch)
+    net.train()
+    for step in range(1, options.steps + 1):
+        index = next(batches).to(options.device)  # (S, batch)
         x = torch.gather(tensors["x"], 1, index[..., None].expand(-1, -1, tensors["x"].shape[-1]))
         y = torch.gather(tensors["y"], 1, index)
         opt.zero_grad(set_to_none=True)
-        per_copy = loss_fn(ensemble(x), y)  # (S,)
+        per_copy = loss_fn(net(x), y)  # (S,)
         per_copy.sum().backward()  # copies share no parameters: each gets its own gradient
         opt.step()
-        if step % eval_every == 0 or step == steps:
+        if step % options.eval_every == 0 or step == options.steps:
             evaluated.append(step)
-            rows.append(_evaluate(ensemble, tensors, loss_fn, train_eval_size))
+            rows.append(_evaluate(net.train(False), tensors, loss_fn, options.train_eval_size))
+            net.train()
             bar.set_postfix(test_acc=f"{rows[-1][3].mean():.3f}")
         bar.update(1)
     bar.close()
-    columns = [np.stack(column) for column in zip(*rows)]
-    val = dict(val_loss=columns[4], val_acc=columns[5]) if validation else {}
-    return History(np.array(evaluated), *columns[:4], seconds=time.perf_counter() - start, model=ensemble, **val)
+    net.train(was_training)
+    return np.array(evaluated), [np.stack(column) for column in zip(*rows)], time.perf_counter() - start
 
 
 def _hold_out(dataset, count):
@@ -368,26 +277,20 @@ def _hold_out(dataset, count):
             "x_val": dataset["x"][-count:], "y_val": dataset["y"][-count:]}
 
 
-class _BatchOrder:
-    """Mini-batch indices: each copy walks through its own random permutations.
+def _batches(seeds, sizes, batch_size):
+    """Mini-batch indices ``(S, batch)``, forever: each copy walks through its own random permutations.
 
     Incomplete batches at the end of an epoch are dropped, so every batch has
     exactly ``batch_size`` samples for every copy.
     """
-
-    def __init__(self, generators, sizes, batch_size):
-        self.generators, self.sizes, self.batch_size = generators, sizes, batch_size
-        self.orders = [torch.empty(0, dtype=torch.long) for _ in generators]
-
-    def next(self):
-        rows = []
-        for i, (generator, size) in enumerate(zip(self.generators, self.sizes)):
-            if len(self.orders[i]) < self.batch_size:
-                order = torch.randperm(size, generator=generator)
-                self.orders[i] = order[: size - size % self.batch_size]
-            rows.append(self.orders[i][: self.batch_size])
-            self.orders[i] = self.orders[i][self.batch_size:]
-        return torch.stack(rows)
+    generators = [torch.Generator().manual_seed(seed) for seed in seeds]
+    orders = [torch.empty(0, dtype=torch.long) for _ in seeds]
+    while True:
+        for i, (generator, size) in enumerate(zip(generators, sizes)):
+            if len(orders[i]) < batch_size:
+                orders[i] = torch.randperm(size, generator=generator)[: size - size % batch_size]
+        yield torch.stack([order[:batch_size] for order in orders])
+        orders = [order[batch_size:] for order in orders]
 
 
 def _stack_data(datasets, device, batch_size):
@@ -398,23 +301,16 @@ def _stack_data(datasets, device, batch_size):
     test_sizes = {len(d["y_test"]) for d in datasets}
     if len(test_sizes) != 1:
         raise ValueError(f"every copy's test set must have the same size, got {sorted(test_sizes)}")
-    longest = max(sizes)
 
-    def padded(array, dtype):
-        tensor = torch.as_tensor(np.asarray(array), dtype=dtype)
-        pad = longest - len(tensor)
-        return torch.cat([tensor, tensor[:1].expand(pad, *tensor.shape[1:])]) if pad else tensor
+    def stack(key, dtype, length=None):  # padded to `length` with copies of the first sample
+        arrays = [torch.as_tensor(np.asarray(d[key]), dtype=dtype) for d in datasets]
+        if length:
+            arrays = [torch.cat([a, a[:1].expand(length - len(a), *a.shape[1:])]) for a in arrays]
+        return torch.stack(arrays).to(device)
 
-    tensors = {
-        "x": torch.stack([padded(d["x"], torch.float32) for d in datasets]).to(device),
-        "y": torch.stack([padded(d["y"], torch.long) for d in datasets]).to(device),
-        "x_test": torch.stack([torch.as_tensor(np.asarray(d["x_test"]), dtype=torch.float32) for d in datasets]).to(device),
-        "y_test": torch.stack([torch.as_tensor(np.asarray(d["y_test"]), dtype=torch.long) for d in datasets]).to(device),
-        "n_train": sizes,
-    }
-    if "x_val" in datasets[0]:
-        tensors["x_val"] = torch.stack([torch.as_tensor(d["x_val"], dtype=torch.float32) for d in datasets]).to(device)
-        tensors["y_val"] = torch.stack([torch.as_tensor(d["y_val"], dtype=torch.long) for d in datasets]).to(device)
+    tensors = {"x": stack("x", torch.float32, max(sizes)), "y": stack("y", torch.long, max(sizes)), "n_train": sizes}
+    for split in ["_test"] + (["_val"] if "x_val" in datasets[0] else []):
+        tensors["x" + split], tensors["y" + split] = stack("x" + split, torch.float32), stack("y" + split, torch.long)
     return tensors
 
 
@@ -452,15 +348,3 @@ def _mse(logits, y, reduce=True):
 
 
 _LOSS_FUNCTIONS = {"cross_entropy": _cross_entropy, "mse": _mse}
-
-
-def _check_positive(**values):
-    for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
-def _progress(total, enabled):
-    """A tqdm bar; with ``enabled`` it still obeys ``TQDM_DISABLE=1`` (which the chapter refresh tool sets)."""
-    from tqdm import tqdm
-    return tqdm(total=total, desc="training", unit="step", mininterval=1.0, **({} if enabled else {"disable": True}))

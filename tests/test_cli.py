@@ -44,7 +44,7 @@ def test_help():
 
 def test_bad_arguments_give_clear_errors(tmp_path):
     result = run("generate", "--num-samples", "0", "-o", str(tmp_path / "d.npz"))
-    assert result.returncode == 2 and "num_samples must be >= 10, got 0" in result.stderr
+    assert result.returncode == 2 and "num_samples must be an integer >= 10, got 0" in result.stderr
     result = run("generate", "-o", str(tmp_path / "d.txt"))
     assert result.returncode == 2 and "--output must end in one of ('.npz', '.csv')" in result.stderr
     result = run("generate", "--seed", "abc", "-o", str(tmp_path / "d.npz"))

@@ -8,7 +8,7 @@ import torch
 
 import mnist1d
 from mnist1d import data as compat
-from mnist1d.torch import MNIST1D
+from mnist1d.dataset import MNIST1D
 
 
 def test_compat_functions_return_the_original_structure():
@@ -56,3 +56,9 @@ def test_torch_dataset_transforms_and_cache(tmp_path):
     assert torch.allclose(x, ds.data[3] * 2) and y == int(ds.targets[3]) + 100
     assert len(list(tmp_path.glob("mnist1d-*.npz"))) == 1
     assert "Config changes" in repr(ds)
+
+
+def test_mnist1d_torch_is_an_alias_of_mnist1d_dataset():
+    import mnist1d.dataset
+    import mnist1d.torch
+    assert mnist1d.torch.MNIST1D is mnist1d.dataset.MNIST1D

@@ -35,13 +35,17 @@ def test_matches_a_sequential_draw_from_one_generator():
     assert torch.equal(got[0], w) and torch.equal(got[1], b)
 
 
-@pytest.mark.parametrize("sizes", [[40], [], [40, 0, 10], [40, 2.5, 10], [40, True]])
-def test_bad_sizes_are_rejected(sizes):
-    with pytest.raises(ValueError, match="sizes must list at least two positive integers"):
+@pytest.mark.parametrize("sizes, message", [
+    ([40], r"sizes must list at least two layer sizes"), ([], r"sizes must list at least two layer sizes"),
+    ([40, 0, 10], r"sizes\[1\] must be an integer >= 1, got 0"),
+    ([40, 2.5, 10], r"sizes\[1\] must be an integer >= 1, got 2.5"),
+    ([40, True], r"sizes\[1\] must be an integer >= 1, got True")])
+def test_bad_sizes_are_rejected(sizes, message):
+    with pytest.raises(ValueError, match=message):
         mlp_weights(sizes, seed=0)
 
 
 @pytest.mark.parametrize("seed", [-1, 1.0, None])
 def test_bad_seed_is_rejected(seed):
-    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+    with pytest.raises(ValueError, match=f"seed must be an integer >= 0, got {seed!r}"):
         mlp_weights([2, 2], seed=seed)

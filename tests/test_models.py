@@ -25,12 +25,64 @@ def test_mlp_width_is_a_parameter_and_residual():
     x = torch.randn(3, 40)
     expected = model.linear3(torch.relu(model.linear1(x)))
     assert torch.allclose(model(x), expected)
-    with pytest.raises(ValueError, match="hidden_size must be >= 1"):
+    with pytest.raises(ValueError, match="hidden_size must be an integer >= 1, got 0"):
         MLP(hidden_size=0)
 
 
 def test_cnn_features_are_125_numbers():
     assert CNN().features(torch.randn(2, 40)).shape == (2, 125)
+
+
+def test_cnn_layer_outputs_are_the_trunk_and_the_logits():
+    model, x = build("cnn", seed=0), torch.randn(5, 40)
+    conv1, conv2, conv3, logits = model.layer_outputs(x)
+    assert torch.equal(conv1, F.relu(model.conv1(x.unsqueeze(1))))
+    assert torch.equal(conv2, F.relu(model.conv2(conv1)))
+    assert torch.equal(conv3, F.relu(model.conv3(conv2)))
+    assert torch.equal(conv3.flatten(1), model.features(x)) and torch.equal(logits, model(x))
+    assert [tuple(h.shape) for h in (conv1, conv2, conv3, logits)] == [(5, 25, 19), (5, 25, 10), (5, 25, 5), (5, 10)]
+
+
+@pytest.mark.parametrize("model", [GRU, CNN, PoolingCNN])
+def test_seq_len_names_the_signal_length_and_input_size_still_works(model):
+    x = torch.randn(3, 24)
+    assert build(model, seed=0, seq_len=24)(x).shape == (3, 10)
+    with pytest.warns(DeprecationWarning, match=r"input_size=...\) is deprecated.*seq_len"):
+        old = build(model, seed=0, input_size=24)
+    new = build(model, seed=0, seq_len=24)
+    assert all(torch.equal(a, b) for a, b in zip(old.state_dict().values(), new.state_dict().values()))
+    with pytest.raises(ValueError, match="give seq_len or its deprecated name input_size, not both"), \
+            pytest.warns(DeprecationWarning):
+        model(seq_len=24, input_size=24)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: GRU(hidden_size=0), "hidden_size must be an integer >= 1, got 0"),
+    (lambda: GRU(seq_len=0), "seq_len must be an integer >= 1, got 0"),
+    (lambda: CNN(channels=2.5), "channels must be an integer >= 1, got 2.5"),
+    (lambda: MLP(num_classes="10"), "num_classes must be an integer >= 1, got '10'"),
+    (lambda: LogisticRegression(input_size=True), "input_size must be an integer >= 1, got True"),
+    (lambda: PaddedMLP(0), "width must be an integer >= 1, got 0"),
+    (lambda: PoolingCNN("max", channels=-1), "channels must be an integer >= 1, got -1"),
+])
+def test_every_model_rejects_bad_sizes_with_a_message_naming_the_parameter(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_numpy_integers_are_accepted_everywhere():
+    import numpy as np
+    assert build(PaddedMLP, seed=0, width=np.int64(8), padded_width=np.int64(16)).width == 8
+    assert count_parameters(PoolingCNN("max", channels=np.int64(8))) == count_parameters(PoolingCNN("max", channels=8))
+    assert GRU(hidden_size=np.int32(3)).hidden_size == 3 and type(GRU(hidden_size=np.int32(3)).hidden_size) is int
+
+
+def test_arguments_after_the_first_are_keyword_only():
+    for make in (lambda: MLP(256, 40), lambda: CNN(25, 10), lambda: GRU(6, 10), lambda: PoolingCNN("max", 20),
+                 lambda: LogisticRegression(40)):
+        with pytest.raises(TypeError, match="positional argument"):
+            make()
+    assert PaddedMLP(8, 16).linear1.out_features == 16  # width and padded width go together
 
 
 def test_gru_matches_torch_gru_outputs_and_gradients():
@@ -115,7 +167,7 @@ def test_padded_mlp_padding_gets_no_gradient_and_stays_zero():
 
 @pytest.mark.parametrize("kwargs, message", [(dict(width=0), "width must be an integer >= 1"),
                                              (dict(width=2.5), "width must be an integer >= 1"),
-                                             (dict(width=8, padded_width=4), r"padded_width must be an integer >= width \(8\)")])
+                                             (dict(width=8, padded_width=4), r"padded_width must be an integer >= 8, got 4")])
 def test_padded_mlp_rejects_bad_widths(kwargs, message):
     with pytest.raises(ValueError, match=message):
         PaddedMLP(**kwargs)
@@ -154,7 +206,7 @@ def test_l2_pooling_has_finite_gradients_where_relu_is_zero():
 @pytest.mark.parametrize("kwargs, message", [
     (dict(pooling="mean"), r"pooling must be one of \('none', 'stride', 'max', 'avg', 'l2'\), got 'mean'"),
     (dict(channels=0), "channels must be an integer >= 1, got 0"),
-    (dict(input_size=42), "input_size must be a multiple of 4"),
+    (dict(seq_len=42), "seq_len must be a multiple of 4"),
 ])
 def test_pooling_cnn_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):

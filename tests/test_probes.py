@@ -45,12 +45,18 @@ def test_knn_with_k_1_on_its_own_training_set_is_perfect(data):
     assert knn_accuracy(data["x"][:300], data["y"][:300], data["x"][:300], data["y"][:300], k=1) == 1.0
 
 
+def test_numpy_integers_are_accepted(data):
+    args = (data["x"][:300], data["y"][:300], data["x_test"][:100], data["y_test"][:100])
+    assert knn_accuracy(*args, k=np.int64(5)) == knn_accuracy(*args, k=5)
+    assert linear_probe_accuracy(*args, max_iter=np.int64(20)) == linear_probe_accuracy(*args, max_iter=20)
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda x, y: linear_probe_accuracy(x, y, x[:, :3], y), "features must be .N, D. arrays with the same D"),
     (lambda x, y: linear_probe_accuracy(x, y[:-1], x, y), "labels must have one entry per sample"),
-    (lambda x, y: linear_probe_accuracy(x, y, x, y, l2=-1), "l2 must be >= 0, got -1"),
-    (lambda x, y: linear_probe_accuracy(x, y, x, y, max_iter=0), "max_iter must be a positive integer, got 0"),
-    (lambda x, y: knn_accuracy(x, y, x, y, k=0), r"k must be an integer in \[1, 20\] .* got 0"),
+    (lambda x, y: linear_probe_accuracy(x, y, x, y, l2=-1), r"l2 must be a real number in \[0, inf\), got -1"),
+    (lambda x, y: linear_probe_accuracy(x, y, x, y, max_iter=0), "max_iter must be an integer >= 1, got 0"),
+    (lambda x, y: knn_accuracy(x, y, x, y, k=0), r"k must be an integer in \[1, 20\], got 0"),
     (lambda x, y: knn_accuracy(x, y, x, y, k=21), r"k must be an integer in \[1, 20\]"),
 ])
 def test_bad_input_gives_clear_errors(call, message):

@@ -89,10 +89,13 @@ def test_device_auto():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(steps=0), "steps must be a positive integer, got 0"),
-    (dict(batch_size=-5), "batch_size must be a positive integer, got -5"),
-    (dict(eval_every=1.5), "eval_every must be a positive integer, got 1.5"),
-    (dict(lr=-0.1), "lr must be a positive number, got -0.1"),
+    (dict(steps=0), "steps must be an integer >= 1, got 0"),
+    (dict(batch_size=-5), "batch_size must be an integer >= 1, got -5"),
+    (dict(eval_every=1.5), "eval_every must be an integer >= 1, got 1.5"),
+    (dict(lr=-0.1), r"lr must be a real number in \(0, inf\), got -0.1"),
+    (dict(lr="0.1"), r"lr must be a real number in \(0, inf\), got '0.1'"),
+    (dict(validation=-1), "validation must be an integer >= 0, got -1"),
+    (dict(momentum=float("nan")), r"momentum must be a real number in \[0, inf\), got nan"),
     (dict(loss="hinge"), r"loss must be one of \('cross_entropy', 'mse'\), got 'hinge'"),
     (dict(optimizer="lbfgs"), r"optimizer must be one of \('adam', 'sgd'\), got 'lbfgs'"),
     (dict(batch_size=5000), r"batch_size \(5000\) is larger than a training set \(4000 samples\)"),
@@ -161,3 +164,146 @@ def test_architectures_with_different_output_shapes_give_a_clear_error():
     from mnist1d.models import MLP
     with pytest.raises(ValueError, match=r"outputs have one shape per sample; got \[\(7,\), \(10,\)\]"):
         Ensemble([MLP(), MLP(num_classes=7)])(torch.zeros(3, 40))
+
+
+# --- Any model a student writes (issue 14): same numbers batched or alone, eval mode for evaluation ---
+
+from torch import nn  # noqa: E402
+
+from mnist1d.models import GRU, MLP  # noqa: E402
+
+STUDENT = dict(steps=8, eval_every=4, progress=False)
+
+
+class ZeroGRU(GRU):
+    def forward(self, x):
+        return torch.zeros(len(x), 10) + 0 * self.linear.bias
+
+
+class ScaledGRU(GRU):
+    def forward(self, x):
+        return 2 * self.linear(self.hidden_states(x).flatten(1))
+
+
+class DropoutMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.hidden, self.drop, self.out = nn.Linear(40, 32), nn.Dropout(0.5), nn.Linear(32, 10)
+
+    def forward(self, x):
+        return self.out(self.drop(torch.relu(self.hidden(x))))
+
+
+class BatchNormMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.hidden, self.norm, self.out = nn.Linear(40, 32), nn.BatchNorm1d(32), nn.Linear(32, 10)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.norm(self.hidden(x))))
+
+
+class BufferMLP(MLP):
+    def __init__(self):
+        super().__init__(16)
+        self.register_buffer("scale", torch.linspace(0.5, 1.5, 40))
+
+    def forward(self, x):
+        return super().forward(x * self.scale)
+
+
+def _ensemble_matches_single_runs(data, model, seeds=(0, 1)):
+    ensemble = train_ensemble(model, data, seeds=list(seeds), **STUDENT)
+    for i, seed in enumerate(seeds):
+        single = train(model, data, seed=seed, **STUDENT)
+        np.testing.assert_allclose(ensemble.test_loss[:, i], single.test_loss, rtol=1e-5)
+        np.testing.assert_allclose(ensemble.train_acc[:, i], single.train_acc, atol=1e-6)
+        for (key, a), b in zip(ensemble.member(i).model.state_dict().items(), single.model.state_dict().values()):
+            torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4, msg=key)
+    return ensemble
+
+
+def test_a_subclass_that_overrides_forward_is_trained_with_its_own_forward(data):
+    history = _ensemble_matches_single_runs(data, ZeroGRU)
+    assert np.allclose(history.test_loss, np.log(10))  # zeros in, uniform prediction out
+    assert torch.equal(history.model(torch.randn(3, 40)), torch.zeros(2, 3, 10))
+    scaled = _ensemble_matches_single_runs(data, ScaledGRU)
+    plain = train_ensemble("gru", data, seeds=[0, 1], **STUDENT)
+    assert not np.allclose(scaled.test_loss, plain.test_loss)  # really the subclass's forward
+
+
+@pytest.mark.filterwarnings("ignore:train_ensemble. DropoutMLP runs one copy at a time")
+def test_dropout_members_get_their_own_seeded_masks_and_match_single_runs(data):
+    with pytest.warns(UserWarning, match="DropoutMLP runs one copy at a time because it draws random numbers"):
+        history = train_ensemble(DropoutMLP, data, seeds=[0, 1], **STUDENT)
+    for i, seed in enumerate([0, 1]):
+        single = train(DropoutMLP, data, seed=seed, **STUDENT)
+        assert np.array_equal(history.test_loss[:, i], single.test_loss)
+    twins = train_ensemble([build(DropoutMLP, seed=0)] * 2, data, seeds=[3, 4], **STUDENT)
+    assert not np.array_equal(twins.test_loss[:, 0], twins.test_loss[:, 1])  # same start, other masks
+    torch.manual_seed(0)  # the global state does not matter: each run seeds its own
+    again = train_ensemble([build(DropoutMLP, seed=0)] * 2, data, seeds=[3, 4], **STUDENT)
+    assert np.array_equal(again.test_loss, twins.test_loss)
+
+
+def test_evaluation_is_in_eval_mode(data):
+    history = train(DropoutMLP, data, seed=0, **STUDENT)
+    assert history.model.training  # left in the mode it came in, as a PyTorch loop would
+    model = history.model.eval()  # dropout off: deterministic outputs
+    with torch.no_grad():
+        logits = model(torch.as_tensor(data["x_test"], dtype=torch.float32))
+    loss = torch.nn.functional.cross_entropy(logits, torch.as_tensor(data["y_test"])).item()
+    assert loss == pytest.approx(history.test_loss[-1], rel=1e-6)
+
+
+def test_batch_norm_keeps_running_statistics_per_member_and_evaluates_in_eval_mode(data):
+    with pytest.warns(UserWarning, match="updates buffers in training mode"):
+        history = _ensemble_matches_single_runs(data, BatchNormMLP)
+    members = [history.member(i).model for i in range(2)]
+    assert not torch.equal(members[0].norm.running_mean, members[1].norm.running_mean)
+    assert int(members[0].norm.num_batches_tracked) == STUDENT["steps"]
+    x = torch.as_tensor(data["x_test"], dtype=torch.float32)
+    with torch.no_grad():
+        expected = torch.stack([m.eval()(x) for m in members])
+        torch.testing.assert_close(history.model.eval()(x), expected)  # running statistics, not batch statistics
+    loss = torch.nn.functional.cross_entropy(expected[1], torch.as_tensor(data["y_test"])).item()
+    assert loss == pytest.approx(history.test_loss[-1, 1], rel=1e-5)
+
+
+def test_a_model_with_buffers_is_batched_like_single_runs(data, recwarn):
+    _ensemble_matches_single_runs(data, BufferMLP)
+    assert not [w for w in recwarn if "one copy at a time" in str(w.message)]  # pure: trained as one batch
+
+
+def test_train_trains_the_module_you_pass_in_place(data):
+    model = build("mlp", seed=0, hidden_size=16)
+    before = model.linear1.weight.detach().clone()
+    history = train(model, data, seed=0, **STUDENT)
+    assert history.model is model and not torch.equal(model.linear1.weight, before)
+    fresh = build("mlp", seed=0, hidden_size=16)
+    assert np.array_equal(train(fresh, data, seed=0, **STUDENT).test_loss, history.test_loss)
+    with torch.no_grad():
+        logits = model(torch.as_tensor(data["x_test"], dtype=torch.float32))
+    accuracy = (logits.argmax(1).numpy() == data["y_test"]).mean()
+    assert accuracy == pytest.approx(history.final_test_acc, abs=1e-6)
+    listed = [build("mlp", seed=0, hidden_size=16)]
+    start = listed[0].linear1.weight.detach().clone()
+    train_ensemble(listed, data, seeds=[0], **STUDENT)
+    assert torch.equal(listed[0].linear1.weight, start)  # train_ensemble leaves its inputs alone (documented)
+
+
+def test_history_works_the_same_for_one_run_and_many(data):
+    single = train("logistic", data, seed=1, validation=500, **STUDENT)
+    many = train_ensemble("logistic", data, seeds=[0, 1], validation=500, **STUDENT)
+    assert (single.copies, many.copies) == (1, 2)
+    assert single.member(0) is single and single.member(0).model is single.model
+    other = many.member(1)
+    for field in ("train_loss", "train_acc", "test_loss", "test_acc", "val_loss", "val_acc"):
+        assert getattr(other, field).shape == getattr(single, field).shape == (2,)
+        np.testing.assert_allclose(getattr(other, field), getattr(single, field), rtol=1e-5)
+    assert other.final_test_acc == pytest.approx(single.final_test_acc)
+    assert other.early_stopped_test_acc == pytest.approx(single.early_stopped_test_acc)
+    assert isinstance(single.final_test_acc, float) and many.final_test_acc.shape == (2,)
+    for history in (single, many):
+        with pytest.raises(IndexError, match=rf"index must be in \[0, {history.copies - 1}\], got 2"):
+            history.member(2)
