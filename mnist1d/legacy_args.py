@@ -89,7 +89,7 @@ def read_args(args=None):
     >>> read_args({"num_samples": 0})
     Traceback (most recent call last):
     ...
-    ValueError: num_samples must be >= 10, got 0
+    ValueError: num_samples must be an integer >= 10, got 0
     """
     if args is None:
         values = {}

@@ -2,10 +2,19 @@
 
 A skipped test is a hole in CI, so a skip is reported as a failure: a test
 whose prerequisite is missing (chromium, the reference package...) must fail
-loudly, not vanish from the summary.
+loudly, not vanish from the summary. Fixtures used by several test files
+live here.
 """
 
 import pytest
+
+import mnist1d
+
+
+@pytest.fixture(scope="module")
+def data():
+    """The published MNIST-1D dataset (generated once per test module)."""
+    return mnist1d.make_dataset()
 
 
 @pytest.hookimpl(hookwrapper=True)

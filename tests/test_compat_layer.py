@@ -279,10 +279,10 @@ def test_seed_none_is_accepted_with_a_warning(tmp_path):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"num_samples": 0}, r"num_samples must be >= 10, got 0"),
+    ({"num_samples": 0}, r"num_samples must be an integer >= 10, got 0"),
     ({"train_split": 1.5}, r"train_split must be a number in \[0, 1\], got 1.5"),
     ({"padding": [60, 36]}, r"padding must satisfy padding\[0\] <= padding\[1\]"),
-    ({"seed": -1}, r"seed must be in \[0, 4294967295\], got -1"),
+    ({"seed": -1}, r"seed must be an integer in \[0, 4294967295\], got -1"),
 ])
 def test_invalid_values_get_a_clear_value_error(tmp_path, change, message):
     with pytest.raises(ValueError, match=message):

@@ -4,13 +4,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
-import mnist1d
 from mnist1d.probes import knn_accuracy, linear_probe_accuracy
-
-
-@pytest.fixture(scope="module")
-def data():
-    return mnist1d.make_dataset()
 
 
 def test_linear_probe_agrees_with_scikit_learn(data):

@@ -11,11 +11,6 @@ from mnist1d.train import Ensemble, History, resolve_device, train, train_ensemb
 QUICK = dict(steps=60, eval_every=20, progress=False)
 
 
-@pytest.fixture(scope="module")
-def data():
-    return mnist1d.make_dataset()
-
-
 def test_a_short_run_learns(data):
     history = train("cnn", data, steps=400, eval_every=200, seed=0, progress=False)
     assert history.final_test_acc > 0.45  # chance is 0.10
