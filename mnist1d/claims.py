@@ -39,11 +39,13 @@ import os
 
 import numpy as np
 
-__all__ = ["Claim", "Claims", "markdown_table", "show_markdown", "CLAIMS_MIME"]
+__all__ = ["Claim", "Claims", "markdown_table", "show_markdown", "read_claims", "CLAIMS_MIME"]
 
 #: The claims cell's output carries the claims as data under this MIME type, beside the rendered table,
 #: so tools can read every chapter's claims from its stored outputs.
 CLAIMS_MIME = "application/vnd.mnist1d.claims+json"
+#: The columns of a claims table.
+HEADER = ["claim", "paper", "this run", "band", "holds"]
 
 
 @dataclasses.dataclass
@@ -91,7 +93,13 @@ class Claim:
         """The claim as plain data (for JSON)."""
         return {"claim": self.text, "paper": self.paper, "mean": self.value, "std": float(np.std(self.values)),
                 "values": self.values.tolist(), "low": self.low, "high": self.high, "holds": self.holds,
-                "margin": self.margin(), "sanity": self.sanity}
+                "margin": self.margin(), "sanity": self.sanity, "digits": self.digits}
+
+    @classmethod
+    def from_record(cls, record):
+        """The claim back from :meth:`record` (``digits`` defaults to 1 for records stored without it)."""
+        return cls(record["claim"], np.atleast_1d(np.asarray(record["values"], dtype=float)), record["low"],
+                   record["high"], record["paper"], record.get("digits", 1), record["sanity"])
 
     def row(self):
         text = self.text + (" (sanity check)" if self.sanity else "")
@@ -163,7 +171,7 @@ class Claims:
 
     def table(self):
         """The claims as a Markdown table."""
-        return markdown_table(["claim", "paper", "this run", "band", "holds"], [c.row() for c in self.claims])
+        return markdown_table(HEADER, [c.row() for c in self.claims])
 
     def records(self):
         return [claim.record() for claim in self.claims]
@@ -188,6 +196,43 @@ class Claims:
         failed = "; ".join(f"{c.text}: {c.measured()} not in {c.band()}" for c in self.failures())
         assert not failed, f"claims that do not hold at the chapter's default parameters: {failed}"
         print(f"All {len(self.claims)} claims hold at the chapter's default parameters.")
+
+
+def read_claims(notebook):
+    """The claims a notebook's stored outputs carry (its claims cell's :data:`CLAIMS_MIME` data), in order.
+
+    Returns one record per claim (see :meth:`Claim.record`), each with ``asserting`` (whether the run that
+    stored it used the chapter's default parameters) and ``digits``. Outputs stored before records carried
+    ``digits`` get the number of decimals that reproduces the row of the table stored beside them, so a
+    claim shown elsewhere (the book's scorecard) reads exactly as in its chapter. A notebook with no
+    claims output gives ``[]``.
+    """
+    with open(notebook, encoding="utf-8") as handle:
+        cells = json.load(handle)["cells"]
+    records = []
+    for cell in cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if CLAIMS_MIME not in data:
+                continue
+            stored = data[CLAIMS_MIME]
+            table = data.get("text/markdown", "")
+            rows = ("".join(table) if isinstance(table, list) else table).splitlines()[2:]
+            for i, record in enumerate(stored["claims"]):
+                record = {**record, "asserting": stored["asserting"]}
+                if "digits" not in record:
+                    record["digits"] = _digits_of_row(record, rows[i] if i < len(rows) else None)
+                records.append(record)
+    return records
+
+
+def _digits_of_row(record, row):
+    """The decimals (0 to 6) with which ``record`` renders as the table row ``row`` (1 if none does)."""
+    for digits in range(7):
+        claim = Claim.from_record({**record, "digits": digits})
+        if markdown_table(HEADER, [claim.row()]).splitlines()[2] == row:
+            return digits
+    return 1
 
 
 def markdown_table(header, rows):
