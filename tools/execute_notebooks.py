@@ -10,11 +10,18 @@ diff: no timing metadata, consecutive stream outputs merged, execution
 counts 1..n, a fixed hash seed. For each chapter it prints the wall time and
 the kernel's peak memory, and exits non-zero if a chapter fails or exceeds
 the budgets (5 minutes, 4 GB).
+
+The wall time and peak memory of each chapter that ran are also stored in
+``execution.json`` beside it (``chapters/execution.json``: ``{chapter stem:
+{"seconds", "peak_mb", "date", "machine"}}``), which the book's scorecard
+page reads. The notebooks themselves stay free of timings.
 """
 
 import argparse
 import json
+import datetime
 import os
+import platform
 import resource
 import subprocess
 import sys
@@ -32,6 +39,7 @@ MEMORY_BUDGET_MB = 4096
 # (tqdm reads any non-empty value as true: "0" would disable them too).
 KERNEL_ENV = {"PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
               "TQDM_DISABLE": "1", "OMP_NUM_THREADS": "2"}
+EXECUTION_FILE = "execution.json"
 
 
 def normalise(nb):
@@ -86,6 +94,49 @@ def run_child(path, timeout):
     return True, seconds, json.loads(result.stdout.strip().splitlines()[-1])["peak_mb"]
 
 
+def machine():
+    """The refreshing machine, in a few words: CPU model and count, operating system."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            model = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{model}, {os.cpu_count()} CPUs, {platform.system()} (kernel threads: {KERNEL_ENV['OMP_NUM_THREADS']})"
+
+
+def record_execution(notebook, seconds, peak_mb, date=None, host=None):
+    """Store ``notebook``'s wall time and peak memory in ``execution.json`` beside it; return the entry.
+
+    Other notebooks' entries are kept. The file is replaced atomically (written to a temporary file in the
+    same folder, then renamed), so a reader never sees half of it and an interrupted run leaves the old one.
+    """
+    notebook = Path(notebook)
+    target = notebook.parent / EXECUTION_FILE
+    entries = {}
+    if target.exists():
+        try:
+            entries = json.loads(target.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{target} is not valid JSON ({err}); fix or delete it") from err
+        if not isinstance(entries, dict):
+            raise ValueError(f"{target} must hold an object {{chapter: timings}}, got {type(entries).__name__}")
+    entry = {"seconds": round(float(seconds), 1), "peak_mb": round(float(peak_mb)),
+             "date": date or datetime.date.today().isoformat(), "machine": host or machine()}
+    entries[notebook.stem] = entry
+    text = json.dumps(dict(sorted(entries.items())), indent=1, ensure_ascii=False) + "\n"
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, prefix=f".{EXECUTION_FILE}.",
+                                     delete=False) as handle:
+        handle.write(text)
+    try:
+        os.chmod(handle.name, 0o644)  # a temporary file is private; the record is not
+        os.replace(handle.name, target)
+    except OSError:
+        os.unlink(handle.name)
+        raise
+    return entry
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: chapters/*.ipynb")
@@ -102,6 +153,8 @@ def main():
     for path in notebooks:
         ok, seconds, peak_mb = run_child(path, args.timeout)
         total += seconds
+        if ok:  # the outputs were refreshed: so are their costs
+            record_execution(path, seconds, peak_mb)
         over = []
         if seconds > TIME_BUDGET_S:
             over.append(f"over {TIME_BUDGET_S} s")
