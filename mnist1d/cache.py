@@ -21,6 +21,7 @@ Example
 """
 
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -111,13 +112,22 @@ def save_npz(data, config, target):
     arrays.update({f"templates_{key}": np.asarray(data["templates"][key]) for key in TEMPLATE_KEYS})
     meta = {"format_version": FORMAT_VERSION, "config": config.to_dict(),
             "config_digest": config.digest(), "checksum": _checksum(arrays)}
-    handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False)
+    buffer = io.BytesIO()
+    np.savez(buffer, meta=np.array(json.dumps(meta)), **arrays)
+    write_atomically(buffer.getvalue(), target)
+
+
+def write_atomically(payload, path):
+    """Write ``payload`` (bytes) to ``path`` via a temporary file in the same folder and ``os.replace``,
+    so a crash never leaves a half-written file."""
+    path = Path(path)
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
     try:
         with handle:
-            np.savez(handle, meta=np.array(json.dumps(meta)), **arrays)
+            handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(handle.name, target)
+        os.replace(handle.name, path)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise

@@ -166,19 +166,29 @@ class DatasetConfig:
         Unknown keys are rejected so that a typo cannot silently fall back to
         a default.
         """
-        if args is None:
-            values = {}
-        elif isinstance(args, DatasetConfig):
-            values = args.to_dict()
-        elif isinstance(args, dict):
-            values = dict(args)
-        else:
-            values = {k: v for k, v in vars(args).items() if not k.startswith("_")}
-        values.update(overrides)
+        values = {**args_as_dict(args), **overrides}
         unknown = sorted(set(values) - set(FIELDS))
         if unknown:
             raise ValueError(f"unknown dataset parameter(s) {unknown}; allowed: {list(FIELDS)}")
         return cls(**values)
+
+
+def args_as_dict(args):
+    """The arguments in ``args`` (None, a dict, a config, or an object with attributes) as a new dict.
+
+    Example
+    -------
+    >>> import types
+    >>> args_as_dict(types.SimpleNamespace(seed=3, _private=1))
+    {'seed': 3}
+    """
+    if args is None:
+        return {}
+    if isinstance(args, DatasetConfig):
+        return args.to_dict()
+    if isinstance(args, dict):
+        return dict(args)
+    return {key: value for key, value in vars(args).items() if not key.startswith("_")}
 
 
 def _padding(value):

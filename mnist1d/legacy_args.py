@@ -32,7 +32,7 @@ import numbers
 import secrets
 import warnings
 
-from .config import FIELDS, DatasetConfig
+from .config import FIELDS, DatasetConfig, args_as_dict
 
 #: Attributes of the original's args that play no part here.
 IGNORED_SILENTLY = ("url",)
@@ -91,14 +91,7 @@ def read_args(args=None):
     ...
     ValueError: num_samples must be an integer >= 10, got 0
     """
-    if args is None:
-        values = {}
-    elif isinstance(args, DatasetConfig):
-        values = args.to_dict()
-    elif isinstance(args, dict):
-        values = dict(args)
-    else:
-        values = dict(vars(args))
+    values = args_as_dict(args)
     extra = sorted(key for key in values
                    if key not in FIELDS and key not in IGNORED_SILENTLY and not str(key).startswith("_"))
     if extra:

@@ -23,14 +23,12 @@ True
 (3, 3)
 """
 
-import os
 import pickle
 import random
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
+from .cache import write_atomically
 from .transform import transform  # noqa: F401 - the original's utils exports it too
 
 __all__ = ["set_seed", "to_pickle", "from_pickle", "ObjectView", "plot_signals"]
@@ -77,19 +75,6 @@ def from_pickle(path):
         return pickle.load(handle)
 
 
-def write_atomically(payload, path):
-    """Write ``payload`` (bytes) to ``path`` via a temporary file and ``os.replace``."""
-    path = Path(path)
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
-    try:
-        with handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
 
 
 class ObjectView:
