@@ -127,6 +127,7 @@ def write_atomically(payload, path):
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(handle.name, 0o644)  # a temporary file is private; the file it becomes is not
         os.replace(handle.name, path)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)

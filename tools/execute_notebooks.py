@@ -32,6 +32,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from mnist1d.cache import write_atomically
+
 ROOT = Path(__file__).resolve().parent.parent
 TIME_BUDGET_S = 300
 MEMORY_BUDGET_MB = 4096
@@ -125,15 +127,7 @@ def record_execution(notebook, seconds, peak_mb, date=None, host=None):
              "date": date or datetime.date.today().isoformat(), "machine": host or machine()}
     entries[notebook.stem] = entry
     text = json.dumps(dict(sorted(entries.items())), indent=1, ensure_ascii=False) + "\n"
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, prefix=f".{EXECUTION_FILE}.",
-                                     delete=False) as handle:
-        handle.write(text)
-    try:
-        os.chmod(handle.name, 0o644)  # a temporary file is private; the record is not
-        os.replace(handle.name, target)
-    except OSError:
-        os.unlink(handle.name)
-        raise
+    write_atomically(text.encode("utf-8"), target)
     return entry
 
 
