@@ -6,8 +6,8 @@
 For each baseline model it times ``train`` (one model) and ``train_ensemble``
 (S copies in one batched computation) on MNIST-1D with batch 100, and prints
 steps per second and the speed-up per copy. A last row times a textbook loop
-around ``torch.nn.GRU`` (the way the original code trains its GRU), the
-baseline for this package's GRU.
+around ``torch.nn.GRU`` (``mnist1d.models.TorchGRU``, the way the original
+code trains its GRU), the baseline for this package's GRU.
 """
 
 import argparse
@@ -17,25 +17,12 @@ import torch
 from torch import nn
 
 import mnist1d
+from mnist1d.models import TorchGRU, build
 from mnist1d.train import train, train_ensemble
 
 
-class TorchGRUModel(nn.Module):
-    """The GRU baseline written with torch.nn.GRU (same architecture as mnist1d.models.GRU)."""
-
-    def __init__(self):
-        super().__init__()
-        self.gru = nn.GRU(1, 6, batch_first=True, bidirectional=True)
-        self.linear = nn.Linear(480, 10)
-
-    def forward(self, x):
-        states, _ = self.gru(x.unsqueeze(-1))
-        return self.linear(states.flatten(1))
-
-
 def torch_gru_steps_per_second(data, steps):
-    torch.manual_seed(0)
-    model = TorchGRUModel()
+    model = build(TorchGRU, seed=0)
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     x = torch.as_tensor(data["x"], dtype=torch.float32)
     y = torch.as_tensor(data["y"])

@@ -51,7 +51,7 @@ from torch.nn import functional as F
 
 from .checks import choice, integer
 
-__all__ = ["LogisticRegression", "MLP", "PaddedMLP", "CNN", "PoolingCNN", "POOLINGS", "GRU", "MODELS", "build",
+__all__ = ["LogisticRegression", "MLP", "PaddedMLP", "CNN", "PoolingCNN", "POOLINGS", "GRU", "TorchGRU", "MODELS", "build",
            "count_parameters"]
 
 
@@ -344,6 +344,40 @@ class GRU(nn.Module):
             self.bias_ih[:, direction, 0] = getattr(gru, f"bias_ih_l0{suffix}").view(3, self.hidden_size)
             self.bias_hh[:, direction, 0] = getattr(gru, f"bias_hh_l0{suffix}").view(3, self.hidden_size)
         return self
+
+
+class TorchGRU(nn.Module):
+    """:class:`GRU` written with ``torch.nn.GRU``: the same network, the textbook way (5,134 parameters).
+
+    A bidirectional ``torch.nn.GRU`` (one input feature per step, hidden size
+    6) reads the ``seq_len`` = 40 scalars of a signal; both directions' hidden
+    states at all steps (40 x 12 = 480 numbers) go to a linear layer. The
+    architecture, parameter count and initialisation distribution are those
+    of :class:`GRU` (whose :meth:`GRU.load_from_torch_gru` copies ``self.gru``'s
+    weights); only the implementation differs. It is the baseline that
+    ``benchmarks/bench_train.py`` and chapter 2 time :class:`GRU` against, and
+    a reference for readers who know ``torch.nn.GRU``. ``train_ensemble``
+    trains its copies one after another (``torch.nn.GRU`` cannot be batched
+    with ``vmap``).
+
+    Example
+    -------
+    >>> import torch
+    >>> model = TorchGRU()
+    >>> model(torch.zeros(8, 40)).shape, count_parameters(model) == count_parameters(GRU())
+    (torch.Size([8, 10]), True)
+    """
+
+    def __init__(self, hidden_size=6, *, num_classes=10, seq_len=40):
+        super().__init__()
+        hidden_size = self.hidden_size = integer("hidden_size", hidden_size, low=1)
+        num_classes, seq_len = integer("num_classes", num_classes, low=1), integer("seq_len", seq_len, low=1)
+        self.gru = nn.GRU(1, hidden_size, batch_first=True, bidirectional=True)
+        self.linear = nn.Linear(seq_len * 2 * hidden_size, num_classes)
+
+    def forward(self, x):
+        states, _ = self.gru(x.unsqueeze(-1))  # (B, seq_len, 2 * hidden)
+        return self.linear(states.flatten(1))
 
 
 def bidirectional_gru(x, weight_ih, weight_hh, bias_ih, bias_hh):
