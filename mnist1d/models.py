@@ -51,8 +51,8 @@ from torch.nn import functional as F
 
 from .checks import choice, integer
 
-__all__ = ["LogisticRegression", "MLP", "PaddedMLP", "CNN", "PoolingCNN", "POOLINGS", "GRU", "TorchGRU", "MODELS", "build",
-           "count_parameters"]
+__all__ = ["LogisticRegression", "MLP", "PaddedMLP", "CNN", "PoolingCNN", "POOLINGS", "GRU", "TorchGRU", "MODELS",
+           "build", "count_parameters"]
 
 
 def count_parameters(model):

@@ -6,6 +6,8 @@ loudly, not vanish from the summary. Fixtures used by several test files
 live here.
 """
 
+import pickle
+
 import pytest
 
 import mnist1d
@@ -15,6 +17,24 @@ import mnist1d
 def data():
     """The published MNIST-1D dataset (generated once per test module)."""
     return mnist1d.make_dataset()
+
+
+class _Exploit:
+    """Unpickling this would create a file: proof that a pickle was (not) loaded."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+@pytest.fixture
+def trapped_pickle(tmp_path):
+    """``(path, marker)``: a pickle at ``tmp_path/mnist1d_data.pkl`` that creates ``marker`` if it is ever unpickled."""
+    marker, path = tmp_path / "exploited", tmp_path / "mnist1d_data.pkl"
+    path.write_bytes(pickle.dumps({"x": _Exploit(marker)}))
+    return path, marker
 
 
 @pytest.hookimpl(hookwrapper=True)

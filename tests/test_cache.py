@@ -113,20 +113,8 @@ def test_regenerate_ignores_a_valid_cache(tmp_path, monkeypatch):
     assert len(calls) == 1
 
 
-class _Exploit:
-    """Unpickling this would create a file: proof that a pickle was (not) loaded."""
-
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (open, (str(self.marker), "w"))
-
-
-def test_unknown_pickle_is_refused_and_never_unpickled(tmp_path):
-    marker = tmp_path / "exploited"
-    path = tmp_path / "mnist1d_data.pkl"
-    path.write_bytes(pickle.dumps({"x": _Exploit(marker)}))
+def test_unknown_pickle_is_refused_and_never_unpickled(trapped_pickle):
+    path, marker = trapped_pickle
     with pytest.raises(ValueError, match=r"refusing to unpickle .*mnist1d_data.pkl.*SHA-256"):
         get_dataset(DatasetConfig(), path=path)
     assert not marker.exists()

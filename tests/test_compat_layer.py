@@ -123,20 +123,8 @@ def test_default_path_is_in_the_working_directory(tmp_path, monkeypatch):
     assert (tmp_path / "mnist1d_data.pkl").is_file()
 
 
-class _Exploit:
-    """Unpickling this would create a file: proof that a pickle was (not) loaded."""
-
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (open, (str(self.marker), "w"))
-
-
-def test_unverifiable_pickle_is_never_unpickled_and_replaced_with_one_warning(tmp_path):
-    marker = tmp_path / "exploited"
-    path = tmp_path / "mnist1d_data.pkl"
-    path.write_bytes(pickle.dumps({"x": _Exploit(marker)}))
+def test_unverifiable_pickle_is_never_unpickled_and_replaced_with_one_warning(trapped_pickle):
+    path, marker = trapped_pickle
     with pytest.warns(CacheWarning, match="cannot be verified without unpickling") as caught:
         data = get_dataset(small_args(), path=path, download=False, verbose=False)
     assert len(caught) == 1 and not marker.exists()
