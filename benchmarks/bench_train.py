@@ -1,62 +1,120 @@
-"""Training speed: the plain trainer vs the ensemble trainer, per model copy.
+"""Training speed: this trainer against an earlier release of it and against a plain PyTorch loop, in one run.
 
-    python benchmarks/bench_train.py                  # 300 steps, ensembles of 6
-    python benchmarks/bench_train.py --steps 1000 --copies 12
+    python benchmarks/bench_train.py                       # 300 steps, ensembles of 6, against v0.3.0
+    python benchmarks/bench_train.py --steps 1000 --copies 12 --baseline v0.2.0
 
-For each baseline model it times ``train`` (one model) and ``train_ensemble``
-(S copies in one batched computation) on MNIST-1D with batch 100, and prints
-steps per second and the speed-up per copy. A last row times a textbook loop
-around ``torch.nn.GRU`` (``mnist1d.models.TorchGRU``, the way the original
-code trains its GRU), the baseline for this package's GRU.
+For each baseline model (logistic regression, MLP, CNN, GRU) it measures
+training speed in model-copy steps per second (batch 100, Adam), three ways:
+
+- a plain loop: one ``nn.Module``, random mini-batches, ``loss.backward()``,
+  ``opt.step()``, the way the original notebooks train (for the GRU, the
+  textbook ``torch.nn.GRU`` in :class:`mnist1d.models.TorchGRU`);
+- ``train_ensemble`` of the release ``--baseline`` (a git tag or commit of this
+  repository; its ``mnist1d/`` is extracted with ``git archive`` into a
+  temporary folder), S copies at once;
+- ``train_ensemble`` of the working tree, S copies at once.
+
+and prints the working tree's speed as a ratio against each. Every
+measurement runs in a fresh process, one after another (never two at once),
+and is the best of ``--repeats``. Ratios move with the host: compare ratios,
+not steps per second, between machines.
 """
 
 import argparse
-import time
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ("logistic", "mlp", "cnn", "gru")
+
+# Runs in a child process with the package to measure first on sys.path; prints {model: copy-steps per second}.
+CHILD = r"""
+import json, sys, time
 import torch
-from torch import nn
-
 import mnist1d
-from mnist1d.models import TorchGRU, build
-from mnist1d.train import train, train_ensemble
+from mnist1d.train import train_ensemble
+steps, copies, repeats, models, plain = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split(","), sys.argv[5] == "plain"
+data = mnist1d.make_dataset()
+x_all, y_all = torch.as_tensor(data["x"], dtype=torch.float32), torch.as_tensor(data["y"])
 
-
-def torch_gru_steps_per_second(data, steps):
-    model = build(TorchGRU, seed=0)
+def plain_loop(name, steps):
+    from mnist1d.models import TorchGRU, build
+    model = build(TorchGRU if name == "gru" else name, seed=0)
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    x = torch.as_tensor(data["x"], dtype=torch.float32)
-    y = torch.as_tensor(data["y"])
-    start = time.perf_counter()
-    for step in range(steps):
-        index = torch.randint(0, len(y), (100,))
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(steps):
+        index = torch.randint(0, len(y_all), (100,), generator=generator)
         opt.zero_grad()
-        nn.functional.cross_entropy(model(x[index]), y[index]).backward()
+        torch.nn.functional.cross_entropy(model(x_all[index]), y_all[index]).backward()
         opt.step()
-    return steps / (time.perf_counter() - start)
+
+def ensemble(name, steps):
+    train_ensemble(name, data, seeds=range(copies), steps=steps, eval_every=steps, progress=False)
+
+speeds = {}
+for name in models:
+    run, per_call = (plain_loop, 1) if plain else (ensemble, copies)
+    run(name, 20)  # warm-up
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run(name, steps)
+        best = min(best, time.perf_counter() - start)
+    speeds[name] = steps * per_call / best
+print(json.dumps({"speeds": speeds, "threads": torch.get_num_threads(), "torch": torch.__version__,
+                  "package": mnist1d.__file__}))
+"""
+
+
+def measure(package_root, args, plain=False):
+    """Copy-steps per second of each model, measured in a fresh process that imports ``package_root``'s mnist1d."""
+    env = dict(os.environ, PYTHONPATH=str(package_root))
+    result = subprocess.run([sys.executable, "-c", CHILD, str(args.steps), str(args.copies), str(args.repeats),
+                             ",".join(args.models), "plain" if plain else "ensemble"],
+                            env=env, cwd=package_root, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"measuring {package_root} failed:\n{result.stderr}")
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    if Path(report["package"]).resolve().parent.parent != Path(package_root).resolve():
+        raise SystemExit(f"expected the package under {package_root}, imported {report['package']}")
+    return report
+
+
+def extract_release(ref, folder):
+    """Write ``ref``'s ``mnist1d/`` (a tag or commit of this repository) into ``folder``."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "mnist1d"], capture_output=True)
+    if archive.returncode != 0:
+        raise SystemExit(f"--baseline {ref!r} is not a tag or commit of this repository: "
+                         f"{archive.stderr.decode().strip()}")
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--copies", type=int, default=6)
+    parser.add_argument("--steps", type=int, default=300, help="optimisation steps per measurement")
+    parser.add_argument("--copies", type=int, default=6, help="ensemble size S")
+    parser.add_argument("--repeats", type=int, default=2, help="best of this many runs")
+    parser.add_argument("--baseline", default="v0.3.0", help="git tag or commit to compare against")
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     args = parser.parse_args()
-    data = mnist1d.make_dataset()
-    common = dict(steps=args.steps, eval_every=args.steps, progress=False)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.steps} steps, batch 100")
-    print(f"{'model':10s} {'train() steps/s':>16s} {'ensemble steps/s':>17s} {'per copy':>9s} {'speed-up':>9s}")
-    for name in ("logistic", "mlp", "cnn", "gru"):
-        train(name, data, **{**common, "steps": 20})  # warm-up
-        start = time.perf_counter()
-        train(name, data, seed=0, **common)
-        single = args.steps / (time.perf_counter() - start)
-        start = time.perf_counter()
-        train_ensemble(name, data, seeds=range(args.copies), **common)
-        together = args.steps / (time.perf_counter() - start)
-        per_copy = together * args.copies
-        print(f"{name:10s} {single:16.0f} {together:17.1f} {per_copy:9.0f} {per_copy / single:8.1f}x")
-    baseline = torch_gru_steps_per_second(data, args.steps)
-    print(f"{'nn.GRU':10s} {baseline:16.0f}   (plain loop around torch.nn.GRU: "
-          f"{1000 / baseline:.1f} s per 1,000 steps)")
+    with tempfile.TemporaryDirectory(prefix="mnist1d-baseline-") as folder:
+        extract_release(args.baseline, folder)
+        plain = measure(ROOT, args, plain=True)
+        before = measure(folder, args)
+        now = measure(ROOT, args)
+    print(f"torch {now['torch']}, {now['threads']} threads, {args.steps} steps, batch 100, "
+          f"ensembles of {args.copies}; model-copy steps per second (best of {args.repeats})")
+    header = (f"{'model':9s} {'plain loop':>11s} {args.baseline + ' ensemble':>17s} {'now ensemble':>13s} "
+              f"{'now / ' + args.baseline:>13s} {'now / plain':>12s}")
+    print(header)
+    for name in args.models:
+        p, b, n = plain["speeds"][name], before["speeds"][name], now["speeds"][name]
+        print(f"{name:9s} {p:11.0f} {b:17.0f} {n:13.0f} {n / b:12.2f}x {n / p:11.2f}x")
+    print("plain loop: one model, the textbook way (the GRU: torch.nn.GRU); ensembles: train_ensemble, per copy")
 
 
 if __name__ == "__main__":

@@ -385,88 +385,131 @@ def bidirectional_gru(x, weight_ih, weight_hh, bias_ih, bias_hh):
 
     ``x`` is ``(S, B, T)``; weights are :class:`GRU`'s parameters stacked
     along a first axis of length S. The S copies and 2 directions become one
-    axis of ``D = 2 S`` independent recurrences.
+    axis of ``D = 2 S`` independent recurrences, run by :class:`GRURecurrence`
+    with one weight matrix per recurrence (:func:`gru_step_weights`).
     """
     copies, batch, steps = x.shape
     hidden = weight_hh.shape[-1]
+    inputs = torch.stack([x, x.flip(-1)], 1).flatten(0, 1).permute(2, 0, 1)  # (T, D, B)
+    states = GRURecurrence.apply(inputs, gru_step_weights(weight_ih, weight_hh, bias_ih, bias_hh))[0]
+    states = states[1:, :, :hidden].view(steps, copies, 2, hidden, batch)
+    both = torch.cat([states[:, :, 0], states[:, :, 1].flip(0)], dim=2)  # backward direction back in time order
+    return both.permute(1, 3, 0, 2)
 
-    def merge(w):  # (S, gate, direction, ...) -> (gate, S * direction, ...)
-        return w.transpose(0, 1).flatten(1, 2)
+
+def gru_step_weights(weight_ih, weight_hh, bias_ih, bias_hh):
+    """One matrix per recurrence, ``(D, H + 2, 4 H)``, that gives every gate's input in one product.
+
+    The weights are :class:`GRU`'s parameters stacked along a first axis of
+    length S (``(S, gate, direction, rows, H)``); D = 2 S. Multiplying
+    ``[h, x, 1]`` (previous state, input, constant) by the matrix gives four
+    blocks of H numbers: the pre-activations of the reset and update gates
+    (both biases included), the recurrent part of the candidate
+    ``h @ W_hn + b_hn``, and its input part ``x * w_in + b_in``.
+    """
+    def merge(w):  # (S, gate, direction, rows, H) -> (S * direction, rows, gate * H)
+        return w.permute(0, 2, 3, 1, 4).flatten(3, 4).flatten(0, 1)
 
     w_ih, w_hh, b_ih, b_hh = merge(weight_ih), merge(weight_hh), merge(bias_ih), merge(bias_hh)
-    inputs = torch.stack([x, x.flip(-1)], 1).flatten(0, 1).permute(2, 0, 1)[..., None]  # (T, D, B, 1)
-    input_rz = inputs[:, None] * w_ih[:2] + b_ih[:2]  # (T, 2 gates, D, B, hidden)
-    input_n = inputs * w_ih[2] + b_ih[2]  # (T, D, B, hidden)
-    states = GRURecurrence.apply(input_rz, input_n, w_hh[:2], b_hh[:2], w_hh[2], b_hh[2])[0]
-    states = states.view(steps, copies, 2, batch, hidden)
-    both = torch.cat([states[:, :, 0], states[:, :, 1].flip(0)], dim=-1)  # backward direction back in time order
-    return both.permute(1, 2, 0, 3)
+    hidden = w_hh.shape[1]
+    rz, n = slice(0, 2 * hidden), slice(2 * hidden, None)
+    zeros = w_hh.new_zeros(w_hh.shape[0], hidden + 1, hidden)
+    from_state = torch.cat([w_hh, zeros[:, :hidden]], -1)
+    from_input = torch.cat([w_ih[..., rz], zeros[:, :1], w_ih[..., n]], -1)
+    from_constant = torch.cat([b_ih[..., rz] + b_hh[..., rz], b_hh[..., n], b_ih[..., n]], -1)
+    return torch.cat([from_state, from_input, from_constant], 1)
 
 
 class GRURecurrence(torch.autograd.Function):
     """The GRU recurrence over time, with a hand-written backward pass (BPTT).
 
-    Inputs: the input contributions ``input_rz`` (T, 2, D, B, H) for the reset
-    and update gates and ``input_n`` (T, D, B, H) for the candidate state, and
-    the recurrent weights ``w_rz`` (2, D, H, H), ``b_rz`` (2, D, 1, H),
-    ``w_n`` (D, H, H), ``b_n`` (D, 1, H), stored [in, out]. Returns the states
-    (T, D, B, H), plus what the backward pass needs. With ``h`` the previous
-    state::
+    Inputs: ``x`` (T, D, B), one number per step of D independent
+    recurrences, and ``weight`` (D, H + 2, 4H) from :func:`gru_step_weights`.
+    Returns ``[h, x, 1]`` for steps 0..T, ``(T + 1, D, H + 2, B)``: the
+    hidden states ``h`` of steps 1..T are ``[1:, :, :H]`` (``h`` of step 0
+    is 0); and the gates, ``(T, D, 4H, B)``, for the backward pass. Each
+    step computes, with ``h`` the previous state::
 
-        r, z = sigmoid(input_rz + h @ w_rz + b_rz)
-        n = tanh(input_n + r * (h @ w_n + b_n))
+        r, z = sigmoid(x * w_ir + b_ir + h @ W_hr + b_hr), sigmoid(... the same for z)
+        n = tanh(x * w_in + b_in + r * (h @ W_hn + b_hn))
         h' = (1 - z) * n + z * h
+
+    On a CPU a GRU this small costs per operation, not per number, so each
+    step is one batched matrix product (the input and the constant ride
+    along with the state, so it gives every pre-activation at once) and a
+    few in-place operations on contiguous blocks (features before batch).
+    The backward pass is as short: per step, one product with precomputed
+    derivatives, one matrix product back through time and one that
+    accumulates the weight gradient. Under ``vmap`` the mapped axis joins
+    the D axis (:meth:`vmap`), so an ensemble of subclassed GRUs runs as one.
     """
 
-    generate_vmap_rule = True  # a GRU subclass with its own forward is trained under vmap
-
     @staticmethod
-    def forward(input_rz, input_n, w_rz, b_rz, w_n, b_n):
-        h = input_n.new_zeros(input_n.shape[1:])
-        previous, resets, updates, news, hidden_ns = [], [], [], [], []
-        for step_rz, step_n in zip(input_rz.unbind(0), input_n.unbind(0)):
-            hidden_n = torch.matmul(h, w_n) + b_n
-            reset, update = torch.sigmoid(step_rz + torch.matmul(h, w_rz) + b_rz).unbind(0)
-            new = torch.tanh(step_n + reset * hidden_n)
-            for store, value in zip((previous, resets, updates, news, hidden_ns), (h, reset, update, new, hidden_n)):
-                store.append(value)
-            h = torch.lerp(new, h, update)
-        previous = torch.stack(previous)
-        states = torch.cat([previous[1:], h[None]])
-        return (states, previous, torch.stack(resets), torch.stack(updates), torch.stack(news),
-                torch.stack(hidden_ns))
+    def forward(x, weight):
+        steps, recurrences, batch = x.shape
+        hidden = weight.shape[1] - 2
+        state = x.new_empty(steps + 1, recurrences, hidden + 2, batch)  # [h, x, 1] at each step
+        state[0, :, :hidden] = 0
+        state[:-1, :, hidden] = x
+        state[-1, :, hidden] = 0
+        state[:, :, hidden + 1] = 1
+        gates = x.new_empty(steps, recurrences, 4 * hidden, batch)  # r, z, h @ W_hn + b_hn, n
+        to_gates = weight.mT
+        for t in range(steps):
+            block = torch.bmm(to_gates, state[t], out=gates[t])
+            rz = block[:, :2 * hidden].sigmoid_()
+            n = block[:, 3 * hidden:].addcmul_(rz[:, :hidden], block[:, 2 * hidden:3 * hidden]).tanh_()
+            torch.lerp(n, state[t, :, :hidden], rz[:, hidden:], out=state[t + 1, :, :hidden])
+        return state, gates
 
     @staticmethod
     def setup_context(ctx, inputs, output):
-        _, _, w_rz, _, w_n, _ = inputs
-        _, previous, reset, update, new, hidden_n = output
-        ctx.save_for_backward(w_rz, w_n, previous, reset, update, new, hidden_n)
-        ctx.mark_non_differentiable(previous, reset, update, new, hidden_n)
+        ctx.save_for_backward(inputs[1], *output)
+        ctx.mark_non_differentiable(output[1])
+        ctx.set_materialize_grads(False)
 
     @staticmethod
-    def backward(ctx, grad_states, *unused):
-        w_rz, w_n, previous, reset, update, new, hidden_n = ctx.saved_tensors
-        w_r_t, w_z_t, w_n_t = w_rz[0].mT, w_rz[1].mT, w_n.mT
-        grad_h = torch.zeros_like(grad_states[0])
-        grad_r, grad_z, grad_n = [], [], []
-        for t in range(grad_states.shape[0] - 1, -1, -1):
-            grad_h = grad_h + grad_states[t]
-            r, z, n = reset[t], update[t], new[t]
-            d_n = grad_h * (1 - z) * (1 - n * n)  # through h' = (1 - z) n + z h and n = tanh(.)
-            d_r = d_n * hidden_n[t] * r * (1 - r)
-            d_z = grad_h * (previous[t] - n) * z * (1 - z)
-            grad_h = grad_h * z + torch.matmul(d_n * r, w_n_t) + torch.matmul(d_r, w_r_t) + torch.matmul(d_z, w_z_t)
-            grad_r.append(d_r)
-            grad_z.append(d_z)
-            grad_n.append(d_n)
-        grad_rz = torch.stack([torch.stack(grad_r[::-1]), torch.stack(grad_z[::-1])], 1)
-        grad_n = torch.stack(grad_n[::-1])
-        grad_hidden_n = grad_n * reset
-        grad_w_n = torch.einsum("tdbi,tdbj->dij", previous, grad_hidden_n)
-        grad_b_n = grad_hidden_n.sum((0, 2)).unsqueeze(1)
-        grad_w_rz = torch.einsum("tdbi,tgdbj->gdij", previous, grad_rz)
-        grad_b_rz = grad_rz.sum((0, 3)).unsqueeze(2)
-        return grad_rz, grad_n, grad_w_rz, grad_b_rz, grad_w_n, grad_b_n
+    def backward(ctx, grad_state, unused):
+        weight, state, gates = ctx.saved_tensors
+        steps, recurrences, width, batch = gates.shape
+        hidden = width // 4
+        grad_weight = torch.zeros_like(weight.mT)  # (D, 4H, H + 2)
+        if grad_state is None:
+            return None, grad_weight.mT
+        r, z, hidden_n, n = gates.split(hidden, 2)
+        previous = state[:-1, :, :hidden]
+        # d loss / d pre-activation of each block = (d loss / d h') * factor, all steps at once
+        factors = torch.empty_like(gates)
+        d_n = torch.mul(1 - z, 1 - n * n, out=factors[:, :, 3 * hidden:])
+        torch.mul(d_n * hidden_n, r * (1 - r), out=factors[:, :, :hidden])
+        torch.mul(previous - n, z * (1 - z), out=factors[:, :, hidden:2 * hidden])
+        torch.mul(d_n, r, out=factors[:, :, 2 * hidden:3 * hidden])
+        factors = factors.view(steps, recurrences, 4, hidden, batch)
+        grad_gates = torch.empty_like(gates)
+        from_gates = weight[:, :hidden]  # (D, H, 4H): from the blocks back to h
+        grad_h = grad_state[1:, :, :hidden]
+        carry = torch.zeros_like(grad_h[0])  # gradient reaching h' through later steps
+        for t in range(steps - 1, -1, -1):
+            g = carry + grad_h[t]
+            block = torch.mul(g.unsqueeze(1), factors[t], out=grad_gates[t].view(recurrences, 4, hidden, batch))
+            block = block.view(recurrences, width, batch)
+            carry = torch.baddbmm(g * z[t], from_gates, block)
+            grad_weight.baddbmm_(block, state[t].mT)
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = torch.einsum("tdjb,dj->tdb", grad_gates, weight[:, hidden])
+        return grad_x, grad_weight.mT
+
+    @staticmethod
+    def vmap(info, in_dims, x, weight):
+        """Fold the mapped axis into the recurrence axis D: one recurrence of ``size * D``."""
+
+        def fold(tensor, dim, axis):  # (..., D, ...) mapped at `dim` -> (..., size * D, ...)
+            tensor = tensor.expand(info.batch_size, *tensor.shape) if dim is None else tensor.movedim(dim, 0)
+            return tensor.movedim(0, axis).flatten(axis, axis + 1)
+
+        outputs = GRURecurrence.apply(fold(x, in_dims[0], 1), fold(weight, in_dims[1], 0))
+        return tuple(out.unflatten(1, (info.batch_size, -1)) for out in outputs), (1, 1)
 
 
 def _seq_len(seq_len, input_size, model, low):

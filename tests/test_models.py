@@ -105,9 +105,8 @@ def test_gru_matches_torch_gru_outputs_and_gradients():
 def test_gru_recurrence_gradcheck():
     torch.manual_seed(1)
     d, b, h, t = 3, 4, 5, 6
-    shapes = [(t, 2, d, b, h), (t, d, b, h), (2, d, h, h), (2, d, 1, h), (d, h, h), (d, 1, h)]
-    inputs = [(0.5 * torch.randn(*s, dtype=torch.float64)).requires_grad_() for s in shapes]
-    assert torch.autograd.gradcheck(lambda *a: GRURecurrence.apply(*a)[0], inputs)
+    inputs = [(0.5 * torch.randn(*s, dtype=torch.float64)).requires_grad_() for s in [(t, d, b), (d, h + 2, 4 * h)]]
+    assert torch.autograd.gradcheck(lambda *a: GRURecurrence.apply(*a)[0][1:, :, :h], inputs)
 
 
 def test_gru_ensemble_forward_matches_single_models():
@@ -211,3 +210,18 @@ def test_l2_pooling_has_finite_gradients_where_relu_is_zero():
 def test_pooling_cnn_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         PoolingCNN(**kwargs)
+
+
+def test_gru_recurrence_under_vmap_matches_each_copy():
+    """vmap folds the mapped axis into the recurrences: same states and gradients as one call per copy."""
+    torch.manual_seed(2)
+    copies, t, d, b, h = 3, 5, 2, 4, 3
+    x = torch.randn(t, d, b, dtype=torch.float64, requires_grad=True)  # shared: not mapped
+    weight = (0.5 * torch.randn(copies, d, h + 2, 4 * h, dtype=torch.float64)).requires_grad_()
+    mapped = torch.vmap(lambda w: GRURecurrence.apply(x, w)[0])(weight)
+    each = torch.stack([GRURecurrence.apply(x, weight[c])[0] for c in range(copies)])
+    assert torch.allclose(mapped, each, atol=1e-12)
+    grads = torch.autograd.grad(mapped[:, 1:, :, :h].square().sum(), (x, weight))
+    expected = torch.autograd.grad(each[:, 1:, :, :h].square().sum(), (x, weight))
+    for got, want in zip(grads, expected):
+        assert torch.allclose(got, want, atol=1e-10)
