@@ -14,10 +14,13 @@ training speed in model-copy steps per second (batch 100, Adam), three ways:
   temporary folder), S copies at once;
 - ``train_ensemble`` of the working tree, S copies at once.
 
-and prints the working tree's speed as a ratio against each. Every
-measurement runs in a fresh process, one after another (never two at once),
-and is the best of ``--repeats``. Ratios move with the host: compare ratios,
-not steps per second, between machines.
+and prints the working tree's speed as a ratio against each. Each column
+(plain loop, release, working tree) is measured in its own fresh process,
+one after another (never two at once), every model in turn, each the best of
+``--repeats``. An ensemble's time includes ``train_ensemble``'s set-up and its
+one evaluation after the last step, which the plain loop does not do, so at
+few steps the ratio against the plain loop is a lower bound. Ratios move with
+the host: compare ratios, not steps per second, between machines.
 """
 
 import argparse
@@ -78,7 +81,10 @@ def measure(package_root, args, plain=False):
                             env=env, cwd=package_root, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"measuring {package_root} failed:\n{result.stderr}")
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    lines = result.stdout.strip().splitlines()
+    if not lines:
+        raise SystemExit(f"measuring {package_root} printed nothing:\n{result.stderr}")
+    report = json.loads(lines[-1])
     if Path(report["package"]).resolve().parent.parent != Path(package_root).resolve():
         raise SystemExit(f"expected the package under {package_root}, imported {report['package']}")
     return report
@@ -91,13 +97,23 @@ def extract_release(ref, folder):
         raise SystemExit(f"--baseline {ref!r} is not a tag or commit of this repository: "
                          f"{archive.stderr.decode().strip()}")
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    if not (Path(folder) / "mnist1d" / "train.py").exists():
+        raise SystemExit(f"--baseline {ref!r} has no mnist1d/train.py to compare against")
+
+
+def positive(text):
+    """An argparse type: an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer of at least 1, got {text}")
+    return value
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=300, help="optimisation steps per measurement")
-    parser.add_argument("--copies", type=int, default=6, help="ensemble size S")
-    parser.add_argument("--repeats", type=int, default=2, help="best of this many runs")
+    parser.add_argument("--steps", type=positive, default=300, help="optimisation steps per measurement")
+    parser.add_argument("--copies", type=positive, default=6, help="ensemble size S")
+    parser.add_argument("--repeats", type=positive, default=2, help="best of this many runs")
     parser.add_argument("--baseline", default="v0.3.0", help="git tag or commit to compare against")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     args = parser.parse_args()

@@ -47,6 +47,7 @@ import warnings
 
 import torch
 from torch import nn
+from torch.autograd.function import once_differentiable
 from torch.nn import functional as F
 
 from .checks import choice, integer
@@ -315,7 +316,7 @@ class GRU(nn.Module):
             nn.init.uniform_(weight, -bound, bound)
 
     def hidden_states(self, x):
-        """Hidden states of both directions at every step, ``(B, 40, 2 * hidden)``."""
+        """Hidden states of both directions at every step, ``(B, seq_len, 2 * hidden)``."""
         weights = [w.unsqueeze(0) for w in (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)]
         return bidirectional_gru(x.unsqueeze(0), *weights)[0]
 
@@ -425,9 +426,14 @@ class GRURecurrence(torch.autograd.Function):
 
     Inputs: ``x`` (T, D, B), one number per step of D independent
     recurrences, and ``weight`` (D, H + 2, 4H) from :func:`gru_step_weights`.
-    Returns ``[h, x, 1]`` for steps 0..T, ``(T + 1, D, H + 2, B)``: the
-    hidden states ``h`` of steps 1..T are ``[1:, :, :H]`` (``h`` of step 0
-    is 0); and the gates, ``(T, D, 4H, B)``, for the backward pass. Each
+    Returns the state ``(T + 1, D, H + 2, B)``: row ``t`` holds ``[h, x, 1]``,
+    the hidden state after ``t`` steps (0 for ``t = 0``) with the input read
+    at step ``t + 1`` (0 for ``t = T``) and a constant, so the hidden states
+    of steps 1..T are ``[1:, :, :H]``; and the four blocks of
+    :func:`gru_step_weights` after their nonlinearities, ``(T, D, 4H, B)``
+    (``r``, ``z``, ``h @ W_hn + b_hn``, ``n``), for the backward pass (not
+    differentiable). The backward pass is written once: it cannot itself be
+    differentiated (no second derivatives). Each
     step computes, with ``h`` the previous state::
 
         r, z = sigmoid(x * w_ir + b_ir + h @ W_hr + b_hr), sigmoid(... the same for z)
@@ -469,6 +475,7 @@ class GRURecurrence(torch.autograd.Function):
         ctx.set_materialize_grads(False)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, grad_state, unused):
         weight, state, gates = ctx.saved_tensors
         steps, recurrences, width, batch = gates.shape
@@ -496,8 +503,8 @@ class GRURecurrence(torch.autograd.Function):
             carry = torch.baddbmm(g * z[t], from_gates, block)
             grad_weight.baddbmm_(block, state[t].mT)
         grad_x = None
-        if ctx.needs_input_grad[0]:
-            grad_x = torch.einsum("tdjb,dj->tdb", grad_gates, weight[:, hidden])
+        if ctx.needs_input_grad[0]:  # x enters each step's product, and is returned in row H of the state
+            grad_x = torch.einsum("tdjb,dj->tdb", grad_gates, weight[:, hidden]) + grad_state[:-1, :, hidden]
         return grad_x, grad_weight.mT
 
     @staticmethod

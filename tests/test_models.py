@@ -100,6 +100,10 @@ def test_gru_matches_torch_gru_outputs_and_gradients():
         ref_bias = getattr(reference, "bias_hh_l0" + suffix).grad.view(3, 6)
         assert torch.allclose(ours.weight_hh.grad[:, direction], ref_hh, atol=1e-10)
         assert torch.allclose(ours.bias_hh.grad[:, direction, 0], ref_bias, atol=1e-10)
+        ref_ih = getattr(reference, "weight_ih_l0" + suffix).grad.view(3, 6)
+        ref_bias_ih = getattr(reference, "bias_ih_l0" + suffix).grad.view(3, 6)
+        assert torch.allclose(ours.weight_ih.grad[:, direction, 0], ref_ih, atol=1e-10)
+        assert torch.allclose(ours.bias_ih.grad[:, direction, 0], ref_bias_ih, atol=1e-10)
 
 
 def test_gru_recurrence_gradcheck():
@@ -107,6 +111,7 @@ def test_gru_recurrence_gradcheck():
     d, b, h, t = 3, 4, 5, 6
     inputs = [(0.5 * torch.randn(*s, dtype=torch.float64)).requires_grad_() for s in [(t, d, b), (d, h + 2, 4 * h)]]
     assert torch.autograd.gradcheck(lambda *a: GRURecurrence.apply(*a)[0][1:, :, :h], inputs)
+    assert torch.autograd.gradcheck(lambda *a: GRURecurrence.apply(*a)[0], inputs)  # the x and 1 rows too
 
 
 def test_gru_ensemble_forward_matches_single_models():
@@ -225,3 +230,10 @@ def test_gru_recurrence_under_vmap_matches_each_copy():
     expected = torch.autograd.grad(each[:, 1:, :, :h].square().sum(), (x, weight))
     for got, want in zip(grads, expected):
         assert torch.allclose(got, want, atol=1e-10)
+    xs = torch.randn(t, copies, d, b, dtype=torch.float64, requires_grad=True)  # mapped at dim 1, weight shared
+    mapped = torch.vmap(lambda x_: GRURecurrence.apply(x_, weight[0])[0], in_dims=1)(xs)
+    each = torch.stack([GRURecurrence.apply(xs[:, c], weight[0])[0] for c in range(copies)])
+    assert torch.allclose(mapped, each, atol=1e-12)
+    got = torch.autograd.grad(mapped[:, 1:, :, :h].square().sum(), (xs, weight))
+    want = torch.autograd.grad(each[:, 1:, :, :h].square().sum(), (xs, weight))
+    assert all(torch.allclose(a, e, atol=1e-10) for a, e in zip(got, want))
