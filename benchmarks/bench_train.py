@@ -29,56 +29,60 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ("logistic", "mlp", "cnn", "gru")
 
-# Runs in a child process with the package to measure first on sys.path; prints {model: copy-steps per second}.
-CHILD = r"""
-import json, sys, time
-import torch
-import mnist1d
-from mnist1d.train import train_ensemble
-steps, copies, repeats, models, plain = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split(","), sys.argv[5] == "plain"
-data = mnist1d.make_dataset()
-x_all, y_all = torch.as_tensor(data["x"], dtype=torch.float32), torch.as_tensor(data["y"])
 
-def plain_loop(name, steps):
+def child(args):
+    """Measure in this process, with the package to measure first on ``sys.path``; print the report as JSON.
+
+    Imports happen here, never at the top: each child imports the mnist1d its PYTHONPATH names.
+    """
+    import torch
+
+    import mnist1d
     from mnist1d.models import TorchGRU, build
-    model = build(TorchGRU if name == "gru" else name, seed=0)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    generator = torch.Generator().manual_seed(0)
-    for _ in range(steps):
-        index = torch.randint(0, len(y_all), (100,), generator=generator)
-        opt.zero_grad()
-        torch.nn.functional.cross_entropy(model(x_all[index]), y_all[index]).backward()
-        opt.step()
+    from mnist1d.train import train_ensemble
 
-def ensemble(name, steps):
-    train_ensemble(name, data, seeds=range(copies), steps=steps, eval_every=steps, progress=False)
+    data = mnist1d.make_dataset()
+    x_all, y_all = torch.as_tensor(data["x"], dtype=torch.float32), torch.as_tensor(data["y"])
 
-speeds = {}
-for name in models:
-    run, per_call = (plain_loop, 1) if plain else (ensemble, copies)
-    run(name, 20)  # warm-up
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run(name, steps)
-        best = min(best, time.perf_counter() - start)
-    speeds[name] = steps * per_call / best
-print(json.dumps({"speeds": speeds, "threads": torch.get_num_threads(), "torch": torch.__version__,
-                  "package": mnist1d.__file__}))
-"""
+    def plain_loop(name, steps):  # one model, the textbook way
+        model = build(TorchGRU if name == "gru" else name, seed=0)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        generator = torch.Generator().manual_seed(0)
+        for _ in range(steps):
+            index = torch.randint(0, len(y_all), (100,), generator=generator)
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(x_all[index]), y_all[index]).backward()
+            opt.step()
+
+    def ensemble(name, steps):
+        train_ensemble(name, data, seeds=range(args.copies), steps=steps, eval_every=steps, progress=False)
+
+    run, per_call = (plain_loop, 1) if args.child == "plain" else (ensemble, args.copies)
+    speeds = {}
+    for name in args.models:
+        run(name, 20)  # warm-up
+        best = float("inf")
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            run(name, args.steps)
+            best = min(best, time.perf_counter() - start)
+        speeds[name] = args.steps * per_call / best
+    print(json.dumps({"speeds": speeds, "threads": torch.get_num_threads(), "torch": torch.__version__,
+                      "package": mnist1d.__file__}))
 
 
 def measure(package_root, args, plain=False):
     """Copy-steps per second of each model, measured in a fresh process that imports ``package_root``'s mnist1d."""
     env = dict(os.environ, PYTHONPATH=str(package_root))
-    result = subprocess.run([sys.executable, "-c", CHILD, str(args.steps), str(args.copies), str(args.repeats),
-                             ",".join(args.models), "plain" if plain else "ensemble"],
-                            env=env, cwd=package_root, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, __file__, "--child", "plain" if plain else "ensemble",
+                             "--steps", str(args.steps), "--copies", str(args.copies), "--repeats", str(args.repeats),
+                             "--models", *args.models], env=env, cwd=package_root, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"measuring {package_root} failed:\n{result.stderr}")
     lines = result.stdout.strip().splitlines()
@@ -116,7 +120,10 @@ def main():
     parser.add_argument("--repeats", type=positive, default=2, help="best of this many runs")
     parser.add_argument("--baseline", default="v0.3.0", help="git tag or commit to compare against")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    parser.add_argument("--child", choices=("plain", "ensemble"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        return child(args)
     with tempfile.TemporaryDirectory(prefix="mnist1d-baseline-") as folder:
         extract_release(args.baseline, folder)
         plain = measure(ROOT, args, plain=True)

@@ -432,9 +432,7 @@ class GRURecurrence(torch.autograd.Function):
     of steps 1..T are ``[1:, :, :H]``; and the four blocks of
     :func:`gru_step_weights` after their nonlinearities, ``(T, D, 4H, B)``
     (``r``, ``z``, ``h @ W_hn + b_hn``, ``n``), for the backward pass (not
-    differentiable). The backward pass is written once: it cannot itself be
-    differentiated (no second derivatives). Each
-    step computes, with ``h`` the previous state::
+    differentiable). Each step computes, with ``h`` the previous state::
 
         r, z = sigmoid(x * w_ir + b_ir + h @ W_hr + b_hr), sigmoid(... the same for z)
         n = tanh(x * w_in + b_in + r * (h @ W_hn + b_hn))
@@ -442,12 +440,13 @@ class GRURecurrence(torch.autograd.Function):
 
     On a CPU a GRU this small costs per operation, not per number, so each
     step is one batched matrix product (the input and the constant ride
-    along with the state, so it gives every pre-activation at once) and a
-    few in-place operations on contiguous blocks (features before batch).
-    The backward pass is as short: per step, one product with precomputed
+    along with the state, so it gives all four blocks at once) and a few
+    in-place operations on contiguous blocks (features before batch). The
+    backward pass is as short: per step, one product with precomputed
     derivatives, one matrix product back through time and one that
-    accumulates the weight gradient. Under ``vmap`` the mapped axis joins
-    the D axis (:meth:`vmap`), so an ensemble of subclassed GRUs runs as one.
+    accumulates the weight gradient; it cannot itself be differentiated (no
+    second derivatives). Under ``vmap`` the mapped axis joins the D axis
+    (:meth:`vmap`), so an ensemble of subclassed GRUs runs as one.
     """
 
     @staticmethod
@@ -480,9 +479,8 @@ class GRURecurrence(torch.autograd.Function):
         weight, state, gates = ctx.saved_tensors
         steps, recurrences, width, batch = gates.shape
         hidden = width // 4
-        grad_weight = torch.zeros_like(weight.mT)  # (D, 4H, H + 2)
-        if grad_state is None:
-            return None, grad_weight.mT
+        if grad_state is None:  # nothing downstream used the states
+            return None, None
         r, z, hidden_n, n = gates.split(hidden, 2)
         previous = state[:-1, :, :hidden]
         # d loss / d pre-activation of each block = (d loss / d h') * factor, all steps at once
@@ -493,6 +491,7 @@ class GRURecurrence(torch.autograd.Function):
         torch.mul(d_n, r, out=factors[:, :, 2 * hidden:3 * hidden])
         factors = factors.view(steps, recurrences, 4, hidden, batch)
         grad_gates = torch.empty_like(gates)
+        grad_weight = torch.zeros_like(weight.mT)  # (D, 4H, H + 2)
         from_gates = weight[:, :hidden]  # (D, H, 4H): from the blocks back to h
         grad_h = grad_state[1:, :, :hidden]
         carry = torch.zeros_like(grad_h[0])  # gradient reaching h' through later steps
