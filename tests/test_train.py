@@ -50,6 +50,21 @@ def test_ensemble_of_two_seeds_equals_two_single_runs(data, name, optimizer, lr)
             torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4, msg=key)  # 1% of one Adam step
 
 
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_the_multi_tensor_update_gives_the_numbers_of_the_plain_one_bit_for_bit(data, monkeypatch, optimizer):
+    # The trainer asks for foreach=True (fewer operations per step); it must not change a single number.
+    settings = dict(steps=30, eval_every=10, progress=False, optimizer=optimizer, lr=0.01, weight_decay=1e-4)
+    fast = train_ensemble("mlp", data, seeds=[0, 1], **settings)
+    for name in ("Adam", "SGD"):
+        original = getattr(torch.optim, name)
+        monkeypatch.setattr(torch.optim, name, lambda *args, _original=original, **kwargs: _original(
+            *args, **{**kwargs, "foreach": False}))
+    plain = train_ensemble("mlp", data, seeds=[0, 1], **settings)
+    assert np.array_equal(fast.test_loss, plain.test_loss) and np.array_equal(fast.train_loss, plain.train_loss)
+    for a, b in zip(fast.model.params.values(), plain.model.params.values()):
+        assert torch.equal(a, b)
+
+
 def test_ensemble_with_one_dataset_per_copy(data):
     shuffled = mnist1d.make_dataset(shuffle_seq=True)
     small = mnist1d.make_dataset(num_samples=1000)  # 800 training samples, padded inside the ensemble
