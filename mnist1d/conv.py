@@ -33,6 +33,8 @@ import torch
 from torch.autograd.function import once_differentiable
 from torch.nn import functional as F
 
+from .ensemble import fold_mapped_axis
+
 __all__ = ["conv1d_channels_last", "WindowConv"]
 
 
@@ -111,13 +113,8 @@ class WindowConv(torch.autograd.Function):
     @staticmethod
     def vmap(info, in_dims, x, weight, bias, stride, padding):
         """Fold the mapped axis into the axis of copies: one batched product of ``size * S`` copies."""
-
-        def fold(tensor, dim):  # (S, ...) mapped at `dim` -> (size * S, ...)
-            tensor = tensor.expand(info.batch_size, *tensor.shape) if dim is None else tensor.movedim(dim, 0)
-            return tensor.flatten(0, 1)
-
-        out, windows = WindowConv.apply(fold(x, in_dims[0]), fold(weight, in_dims[1]), fold(bias, in_dims[2]),
-                                        stride, padding)
+        x, weight, bias = (fold_mapped_axis(t, dim, info.batch_size) for t, dim in zip((x, weight, bias), in_dims))
+        out, windows = WindowConv.apply(x, weight, bias, stride, padding)
         return (out.unflatten(0, (info.batch_size, -1)), windows.unflatten(0, (info.batch_size, -1))), (0, 0)
 
 

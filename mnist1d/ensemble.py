@@ -2,7 +2,9 @@
 
 :func:`mnist1d.train.train_ensemble` trains such ensembles;
 :func:`batching_problem` tells whether a model can be batched this way in
-training mode (see the model contract in :mod:`mnist1d.models`).
+training mode (see the model contract in :mod:`mnist1d.models`);
+:func:`fold_mapped_axis` serves the ``vmap`` rules of the package's own
+autograd Functions.
 """
 
 import copy
@@ -10,7 +12,7 @@ import copy
 import torch
 from torch.func import functional_call, stack_module_state, vmap
 
-__all__ = ["Ensemble", "batching_problem"]
+__all__ = ["Ensemble", "batching_problem", "fold_mapped_axis"]
 
 
 class Ensemble:
@@ -190,3 +192,23 @@ def batching_problem(module, x):
     if any(not torch.equal(before[name], value) for name, value in buffers.items()):
         return "it updates buffers in training mode (e.g. batch norm's running statistics)"
     return None
+
+
+def fold_mapped_axis(tensor, in_dim, size, axis=0):
+    """For a custom autograd Function's ``vmap`` rule: merge the mapped axis into axis ``axis``.
+
+    ``in_dim`` is where ``vmap`` put the mapped axis of ``size`` copies, or
+    None if ``tensor`` is not mapped (then it is expanded to ``size`` copies,
+    a view). Axis ``axis`` of length n becomes ``size * n``, copy by copy, so
+    ``result.unflatten(axis, (size, -1))`` splits it again.
+
+    Example
+    -------
+    >>> import torch
+    >>> fold_mapped_axis(torch.zeros(5, 3, 2), in_dim=1, size=3, axis=0).shape
+    torch.Size([15, 2])
+    >>> fold_mapped_axis(torch.zeros(5, 2), in_dim=None, size=3, axis=1).shape
+    torch.Size([5, 6])
+    """
+    tensor = tensor.expand(size, *tensor.shape) if in_dim is None else tensor.movedim(in_dim, 0)
+    return tensor.movedim(0, axis).flatten(axis, axis + 1)

@@ -52,6 +52,7 @@ from torch.nn import functional as F
 
 from .checks import choice, integer
 from .conv import conv1d_channels_last
+from .ensemble import fold_mapped_axis
 
 __all__ = ["LogisticRegression", "MLP", "PaddedMLP", "CNN", "PoolingCNN", "POOLINGS", "GRU", "TorchGRU", "MODELS",
            "build", "count_parameters"]
@@ -517,11 +518,8 @@ class GRURecurrence(torch.autograd.Function):
     def vmap(info, in_dims, x, weight):
         """Fold the mapped axis into the recurrence axis D: one recurrence of ``size * D``."""
 
-        def fold(tensor, dim, axis):  # (..., D, ...) mapped at `dim` -> (..., size * D, ...)
-            tensor = tensor.expand(info.batch_size, *tensor.shape) if dim is None else tensor.movedim(dim, 0)
-            return tensor.movedim(0, axis).flatten(axis, axis + 1)
-
-        outputs = GRURecurrence.apply(fold(x, in_dims[0], 1), fold(weight, in_dims[1], 0))
+        outputs = GRURecurrence.apply(fold_mapped_axis(x, in_dims[0], info.batch_size, axis=1),
+                                      fold_mapped_axis(weight, in_dims[1], info.batch_size))
         return tuple(out.unflatten(1, (info.batch_size, -1)) for out in outputs), (1, 1)
 
 
