@@ -144,7 +144,7 @@ class _Stack:
     def __call__(self, x):
         shared = x.dim() == 2
         if self.batched is not None:  # the model brings its own batched implementation (e.g. the GRU)
-            return self.batched(self.params, x.expand(self.size, *x.shape) if shared else x)
+            return self.batched(self.params, self.buffers, x.expand(self.size, *x.shape) if shared else x)
         return vmap(self._call_one, in_dims=(0, 0, None if shared else 0), randomness="different")(
             self.params, self.buffers, x)
 

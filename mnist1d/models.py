@@ -29,9 +29,10 @@ buffers and input: no random operations, no buffer updates (batch norm's
 running statistics), nothing vmap cannot batch. Otherwise it says so in one
 line and trains the copies one after another. Either way copy ``i`` gets the
 numbers ``train(..., seed=seeds[i])`` gets. A class may add a static
-``ensemble_forward(params, x)`` that runs all copies at once (``params``
-stacked ``(S, ...)``, ``x`` ``(S, B, 40)``), as :class:`GRU` does for speed;
-it is used only for instances whose ``forward`` is that class's own.
+``ensemble_forward(params, buffers, x)`` that runs all copies at once
+(``params`` and ``buffers`` stacked ``(S, ...)``, ``x`` ``(S, B, 40)``), as
+:class:`GRU`, :class:`MLP` and :class:`PaddedMLP` do for speed; it is used
+only for instances whose ``forward`` is that class's own.
 
 Example
 -------
@@ -69,6 +70,24 @@ def count_parameters(model):
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
+def batched_linear(params, name, x):
+    """S linear layers at once: ``x`` ``(S, B, in)`` times the stacked ``params[name + ".weight"]`` ``(S, out, in)``,
+    plus ``params[name + ".bias"]`` ``(S, out)``.
+
+    The product and the bias addition are separate operations, as under
+    ``vmap``, so copy ``i`` gets exactly the numbers ``nn.Linear`` gives it.
+
+    Example
+    -------
+    >>> layer = nn.Linear(40, 3)
+    >>> params = {"layer.weight": layer.weight[None], "layer.bias": layer.bias[None]}
+    >>> x = torch.randn(5, 40)
+    >>> torch.equal(batched_linear(params, "layer", x[None])[0], layer(x))
+    True
+    """
+    return torch.bmm(x, params[name + ".weight"].transpose(1, 2)) + params[name + ".bias"].unsqueeze(1)
+
+
 class LogisticRegression(nn.Module):
     """A linear classifier, 40 -> 10: 410 parameters."""
 
@@ -104,6 +123,13 @@ class MLP(nn.Module):
         h = F.relu(self.linear1(x))
         h = h + F.relu(self.linear2(h))
         return self.linear3(h)
+
+    @staticmethod
+    def ensemble_forward(params, buffers, x):
+        """Run S copies at once (see the model contract above): the numbers of :meth:`forward`, bit for bit."""
+        h = F.relu(batched_linear(params, "linear1", x))
+        h = h + F.relu(batched_linear(params, "linear2", h))
+        return batched_linear(params, "linear3", h)
 
 
 class PaddedMLP(nn.Module):
@@ -169,6 +195,14 @@ class PaddedMLP(nn.Module):
         h = F.relu(self.linear1(x)) * self.unit_mask
         h = F.relu(self.linear2(h)) * self.unit_mask
         return self.linear3(h)
+
+    @staticmethod
+    def ensemble_forward(params, buffers, x):
+        """Run S copies at once (see the model contract above): the numbers of :meth:`forward`, bit for bit."""
+        mask = buffers["unit_mask"].unsqueeze(1)
+        h = F.relu(batched_linear(params, "linear1", x)) * mask
+        h = F.relu(batched_linear(params, "linear2", h)) * mask
+        return batched_linear(params, "linear3", h)
 
 
 class CNN(nn.Module):
@@ -332,7 +366,7 @@ class GRU(nn.Module):
         return self.linear(self.hidden_states(x).flatten(1))
 
     @staticmethod
-    def ensemble_forward(params, x):
+    def ensemble_forward(params, buffers, x):
         """Run S copies at once: ``params`` stacked ``(S, ...)``, ``x`` ``(S, B, 40)`` -> ``(S, B, classes)``.
 
         The trainer uses it for instances whose ``forward`` is :meth:`GRU.forward`

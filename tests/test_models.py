@@ -120,7 +120,7 @@ def test_gru_ensemble_forward_matches_single_models():
     params = {name: torch.stack([dict(m.named_parameters())[name] for m in models]) for name, _ in
               models[0].named_parameters()}
     x = torch.randn(3, 5, 40)
-    together = GRU.ensemble_forward(params, x)
+    together = GRU.ensemble_forward(params, {}, x)
     for i, model in enumerate(models):
         assert torch.allclose(together[i], model(x[i]), atol=1e-6)
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import mnist1d
-from mnist1d.models import build
+from mnist1d.models import MLP, PaddedMLP, build
 from mnist1d.train import Ensemble, History, resolve_device, train, train_ensemble
 
 QUICK = dict(steps=60, eval_every=20, progress=False)
@@ -63,6 +63,41 @@ def test_the_multi_tensor_update_gives_the_numbers_of_the_plain_one_bit_for_bit(
     assert np.array_equal(fast.test_loss, plain.test_loss) and np.array_equal(fast.train_loss, plain.train_loss)
     for a, b in zip(fast.model.params.values(), plain.model.params.values()):
         assert torch.equal(a, b)
+
+
+class VmappedMLP(MLP):
+    """MLP with its own copy of ``forward``: trained through ``vmap``, not ``MLP.ensemble_forward``."""
+
+    def forward(self, x):
+        h = torch.relu(self.linear1(x))
+        h = h + torch.relu(self.linear2(h))
+        return self.linear3(h)
+
+
+class VmappedPaddedMLP(PaddedMLP):
+    def forward(self, x):
+        h = torch.relu(self.linear1(x)) * self.unit_mask
+        h = torch.relu(self.linear2(h)) * self.unit_mask
+        return self.linear3(h)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_batched_mlp_forward_gives_the_numbers_of_vmap_bit_for_bit(data, optimizer):
+    # MLP and PaddedMLP bring their own batched forward (fewer, larger operations than vmap's);
+    # it must not change a single number, for one stack of copies or several.
+    settings = dict(steps=30, eval_every=10, progress=False, optimizer=optimizer, lr=0.01, momentum=0.9)
+    for fast_class, vmapped_class, kwargs in ((MLP, VmappedMLP, [dict(hidden_size=32)] * 2),
+                                              (PaddedMLP, VmappedPaddedMLP, [dict(width=5, padded_width=16),
+                                                                            dict(width=16, padded_width=16),
+                                                                            dict(width=20, padded_width=32)])):
+        fast = train_ensemble([build(fast_class, seed=i, **k) for i, k in enumerate(kwargs)], data,
+                              seeds=range(len(kwargs)), **settings)
+        vmapped = train_ensemble([build(vmapped_class, seed=i, **k) for i, k in enumerate(kwargs)], data,
+                                 seeds=range(len(kwargs)), **settings)
+        assert fast.model.groups[0][1].batched is not None and vmapped.model.groups[0][1].batched is None
+        assert np.array_equal(fast.test_loss, vmapped.test_loss) and np.array_equal(fast.train_loss, vmapped.train_loss)
+        for a, b in zip(fast.model.params.values(), vmapped.model.params.values()):
+            assert torch.equal(a, b)
 
 
 def test_ensemble_with_one_dataset_per_copy(data):
