@@ -1,14 +1,17 @@
 """Training speed: this trainer against an earlier release of it and against a plain PyTorch loop, in one run.
 
-    python benchmarks/bench_train.py                       # 300 steps, ensembles of 6, against v0.4.0
+    python benchmarks/bench_train.py                       # 300 steps, ensembles of 6, against v0.5.0
     python benchmarks/bench_train.py --steps 1000 --copies 12 --baseline v0.2.0
 
-For each baseline model (logistic regression, MLP, CNN, GRU) it measures
-training speed in model-copy steps per second (batch 100, Adam), three ways:
+For each baseline model (logistic regression, MLP, CNN, GRU), and for
+chapter 5's padded MLPs (``padded``: copies of widths 8 to 64, each padded to
+64 and trained as one stack), it measures training speed in model-copy steps
+per second (batch 100, Adam), three ways:
 
 - a plain loop: one ``nn.Module``, random mini-batches, ``loss.backward()``,
   ``opt.step()``, the way the original notebooks train (for the GRU, the
-  textbook ``torch.nn.GRU`` in :class:`mnist1d.models.TorchGRU`);
+  textbook ``torch.nn.GRU`` in :class:`mnist1d.models.TorchGRU`; for
+  ``padded``, one unpadded MLP of width 64);
 - ``train_ensemble`` of the release ``--baseline`` (a git tag or commit of this
   repository; its ``mnist1d/`` is extracted with ``git archive`` into a
   temporary folder), S copies at once;
@@ -33,7 +36,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODELS = ("logistic", "mlp", "cnn", "gru")
+MODELS = ("logistic", "mlp", "cnn", "gru", "padded")
+PADDED_WIDTH = 64  # "padded": chapter 5's setting, MLPs of several widths padded to one and trained as one stack
 
 
 def child(args):
@@ -44,14 +48,17 @@ def child(args):
     import torch
 
     import mnist1d
-    from mnist1d.models import TorchGRU, build
+    from mnist1d.models import PaddedMLP, TorchGRU, build
     from mnist1d.train import train_ensemble
 
     data = mnist1d.make_dataset()
     x_all, y_all = torch.as_tensor(data["x"], dtype=torch.float32), torch.as_tensor(data["y"])
 
     def plain_loop(name, steps):  # one model, the textbook way
-        model = build(TorchGRU if name == "gru" else name, seed=0)
+        if name == "padded":
+            model = build(PaddedMLP, seed=0, width=PADDED_WIDTH)
+        else:
+            model = build(TorchGRU if name == "gru" else name, seed=0)
         opt = torch.optim.Adam(model.parameters(), lr=1e-2)
         generator = torch.Generator().manual_seed(0)
         for _ in range(steps):
@@ -61,6 +68,9 @@ def child(args):
             opt.step()
 
     def ensemble(name, steps):
+        if name == "padded":  # widths spread evenly over 8..64, all stored at 64
+            widths = [round(8 + (PADDED_WIDTH - 8) * i / max(1, args.copies - 1)) for i in range(args.copies)]
+            name = [build(PaddedMLP, seed=i, width=w, padded_width=PADDED_WIDTH) for i, w in enumerate(widths)]
         train_ensemble(name, data, seeds=range(args.copies), steps=steps, eval_every=steps, progress=False)
 
     run, per_call = (plain_loop, 1) if args.child == "plain" else (ensemble, args.copies)
@@ -118,7 +128,7 @@ def main():
     parser.add_argument("--steps", type=positive, default=300, help="optimisation steps per measurement")
     parser.add_argument("--copies", type=positive, default=6, help="ensemble size S")
     parser.add_argument("--repeats", type=positive, default=2, help="best of this many runs")
-    parser.add_argument("--baseline", default="v0.4.0", help="git tag or commit to compare against")
+    parser.add_argument("--baseline", default="v0.5.0", help="git tag or commit to compare against")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument("--child", choices=("plain", "ensemble"), help=argparse.SUPPRESS)
     args = parser.parse_args()
