@@ -1,17 +1,20 @@
 """Training speed: this trainer against an earlier release of it and against a plain PyTorch loop, in one run.
 
-    python benchmarks/bench_train.py                       # 300 steps, ensembles of 6, against v0.5.0
+    python benchmarks/bench_train.py                       # 300 steps, ensembles of 6, against v0.5.1
     python benchmarks/bench_train.py --steps 1000 --copies 12 --baseline v0.2.0
 
-For each baseline model (logistic regression, MLP, CNN, GRU), and for
+For each baseline model (logistic regression, MLP, CNN, GRU), for
 chapter 5's padded MLPs (``padded``: copies of widths 8 to 64, each padded to
-64 and trained as one stack), it measures training speed in model-copy steps
-per second (batch 100, Adam), three ways:
+64 and trained as one stack) and for chapter 8's pooling CNNs (``pooling``:
+copy ``i`` downsamples the ``i % 5``-th way of ``POOLINGS``, one stack per
+way), it measures training speed in model-copy steps per second (batch 100,
+Adam), three ways:
 
 - a plain loop: one ``nn.Module``, random mini-batches, ``loss.backward()``,
   ``opt.step()``, the way the original notebooks train (for the GRU, the
   textbook ``torch.nn.GRU`` in :class:`mnist1d.models.TorchGRU`; for
-  ``padded``, one unpadded MLP of width 64);
+  ``padded``, one unpadded MLP of width 64; for ``pooling``, one
+  ``PoolingCNN("max")``);
 - ``train_ensemble`` of the release ``--baseline`` (a git tag or commit of this
   repository; its ``mnist1d/`` is extracted with ``git archive`` into a
   temporary folder), S copies at once;
@@ -36,7 +39,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODELS = ("logistic", "mlp", "cnn", "gru", "padded")
+MODELS = ("logistic", "mlp", "cnn", "gru", "padded", "pooling")
 PADDED_WIDTH = 64  # "padded": chapter 5's setting, MLPs of several widths padded to one and trained as one stack
 
 
@@ -48,7 +51,7 @@ def child(args):
     import torch
 
     import mnist1d
-    from mnist1d.models import PaddedMLP, TorchGRU, build
+    from mnist1d.models import POOLINGS, PaddedMLP, PoolingCNN, TorchGRU, build
     from mnist1d.train import train_ensemble
 
     data = mnist1d.make_dataset()
@@ -57,6 +60,8 @@ def child(args):
     def plain_loop(name, steps):  # one model, the textbook way
         if name == "padded":
             model = build(PaddedMLP, seed=0, width=PADDED_WIDTH)
+        elif name == "pooling":
+            model = build(PoolingCNN, seed=0, pooling="max")
         else:
             model = build(TorchGRU if name == "gru" else name, seed=0)
         opt = torch.optim.Adam(model.parameters(), lr=1e-2)
@@ -71,6 +76,8 @@ def child(args):
         if name == "padded":  # widths spread evenly over 8..64, all stored at 64
             widths = [round(8 + (PADDED_WIDTH - 8) * i / max(1, args.copies - 1)) for i in range(args.copies)]
             name = [build(PaddedMLP, seed=i, width=w, padded_width=PADDED_WIDTH) for i, w in enumerate(widths)]
+        elif name == "pooling":  # chapter 8: the five ways to downsample, side by side
+            name = [build(PoolingCNN, seed=i, pooling=POOLINGS[i % len(POOLINGS)]) for i in range(args.copies)]
         train_ensemble(name, data, seeds=range(args.copies), steps=steps, eval_every=steps, progress=False)
 
     run, per_call = (plain_loop, 1) if args.child == "plain" else (ensemble, args.copies)
@@ -128,7 +135,7 @@ def main():
     parser.add_argument("--steps", type=positive, default=300, help="optimisation steps per measurement")
     parser.add_argument("--copies", type=positive, default=6, help="ensemble size S")
     parser.add_argument("--repeats", type=positive, default=2, help="best of this many runs")
-    parser.add_argument("--baseline", default="v0.5.0", help="git tag or commit to compare against")
+    parser.add_argument("--baseline", default="v0.5.1", help="git tag or commit to compare against")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument("--child", choices=("plain", "ensemble"), help=argparse.SUPPRESS)
     args = parser.parse_args()

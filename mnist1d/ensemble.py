@@ -118,11 +118,23 @@ def _architecture(module):
 
 
 def _own_ensemble_forward(module):
-    """The class's ``ensemble_forward``, if ``forward`` is the one it was written for (else None)."""
-    owner = next((c for c in type(module).__mro__ if "ensemble_forward" in vars(c)), None)
-    if owner is None or type(module).forward is not owner.forward:
+    """``module.ensemble_forward``, if it computes what ``forward`` computes (else None).
+
+    That is assumed only when no subclass below the class that defines
+    ``ensemble_forward`` overrides any of that class's methods other than
+    ``__init__`` and ``extra_repr``: a subclass that changes ``forward``, or
+    a method ``forward`` calls (``downsample``, ``features``...), is batched
+    with ``vmap`` instead.
+    """
+    mro = type(module).__mro__
+    owner = next((c for c in mro if "ensemble_forward" in vars(c)), None)
+    if owner is None:
         return None
-    return owner.ensemble_forward
+    own = {name for name, value in vars(owner).items() if callable(value) or isinstance(value, staticmethod)}
+    below = mro[:mro.index(owner)]
+    if any(name in own and name not in ("__init__", "extra_repr") for cls in below for name in vars(cls)):
+        return None
+    return module.ensemble_forward  # bound: a method reads the configuration of `module` (e.g. its pooling)
 
 
 class _Stack:

@@ -201,6 +201,15 @@ def test_pooling_cnn_downsampling_does_what_its_name_says():
         assert torch.allclose(model.downsample(h), expected.reshape(model.downsample(h).shape), atol=1e-3), pooling
 
 
+def test_pooling_cnn_computes_what_its_conv1d_modules_compute():
+    x = torch.randn(6, 40)
+    for pooling in POOLINGS:
+        model = build(PoolingCNN, seed=0, pooling=pooling)
+        h = model.downsample(F.relu(model.conv1(x.unsqueeze(1))))
+        h = model.downsample(F.relu(model.conv2(h)))
+        torch.testing.assert_close(model(x), model.linear(h.flatten(1)), rtol=1e-5, atol=1e-5)
+
+
 def test_l2_pooling_has_finite_gradients_where_relu_is_zero():
     model = build(PoolingCNN, seed=0, pooling="l2")
     x = torch.full((2, 40), -100.0)  # drives many units below zero

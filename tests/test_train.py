@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 import torch
+from torch.nn import functional as F
 
 import mnist1d
-from mnist1d.models import MLP, PaddedMLP, build
+from mnist1d.models import CNN, MLP, POOLINGS, PaddedMLP, PoolingCNN, build
 from mnist1d.train import Ensemble, History, resolve_device, train, train_ensemble
 
 QUICK = dict(steps=60, eval_every=20, progress=False)
@@ -81,6 +82,16 @@ class VmappedPaddedMLP(PaddedMLP):
         return self.linear3(h)
 
 
+class VmappedPoolingCNN(PoolingCNN):
+    def forward(self, x):
+        return PoolingCNN.forward(self, x)
+
+
+class VmappedCNN(CNN):
+    def forward(self, x):
+        return CNN.forward(self, x)
+
+
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
 def test_batched_mlp_forward_gives_the_numbers_of_vmap_bit_for_bit(data, optimizer):
     # MLP and PaddedMLP bring their own batched forward (fewer, larger operations than vmap's);
@@ -98,6 +109,43 @@ def test_batched_mlp_forward_gives_the_numbers_of_vmap_bit_for_bit(data, optimiz
         assert np.array_equal(fast.test_loss, vmapped.test_loss) and np.array_equal(fast.train_loss, vmapped.train_loss)
         for a, b in zip(fast.model.params.values(), vmapped.model.params.values()):
             assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("fast_class, vmapped_class, configurations", [
+    (PoolingCNN, VmappedPoolingCNN, [dict(pooling=p) for p in POOLINGS]),  # one stack per pooling
+    (CNN, VmappedCNN, [dict(channels=25), dict(channels=4)])])
+def test_batched_cnn_forward_gives_the_numbers_of_vmap_bit_for_bit(data, fast_class, vmapped_class, configurations):
+    # Two copies of each configuration; PoolingCNN.ensemble_forward reads the stack's pooling.
+    settings = dict(steps=20, eval_every=10, progress=False)
+    runs = [(kwargs, seed) for kwargs in configurations for seed in (0, 1)]
+    fast = train_ensemble([build(fast_class, seed=s, **k) for k, s in runs], data, seeds=[s for _, s in runs],
+                          **settings)
+    vmapped = train_ensemble([build(vmapped_class, seed=s, **k) for k, s in runs], data,
+                             seeds=[s for _, s in runs], **settings)
+    assert all(stack.batched is not None for _, stack in fast.model.groups)
+    assert len(fast.model.groups) == len(configurations)
+    assert all(stack.batched is None for _, stack in vmapped.model.groups)
+    assert np.array_equal(fast.test_loss, vmapped.test_loss) and np.array_equal(fast.train_loss, vmapped.train_loss)
+    for a, b in zip(fast.model.params.values(), vmapped.model.params.values()):
+        assert torch.equal(a, b)
+
+
+def test_a_subclass_that_changes_what_forward_calls_is_batched_with_vmap():
+    class MinPooling(PoolingCNN):  # PoolingCNN.ensemble_forward would pool with the maximum
+        def downsample(self, h):
+            return -F.max_pool1d(-h, 2)
+
+    class Renamed(PoolingCNN):  # changes no method: keeps the batched forward
+        def __init__(self, channels=8):
+            super().__init__("max", channels=channels)
+
+    x = torch.randn(5, 40)
+    for cls, batched in ((MinPooling, False), (Renamed, True)):
+        modules = [build(cls, seed=s) for s in range(2)]
+        ensemble = Ensemble(modules)
+        assert (ensemble.groups[0][1].batched is not None) is batched, cls
+        with torch.no_grad():
+            torch.testing.assert_close(ensemble(x), torch.stack([m(x) for m in modules]), rtol=1e-5, atol=1e-6)
 
 
 def test_ensemble_with_one_dataset_per_copy(data):
