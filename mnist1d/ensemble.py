@@ -122,9 +122,11 @@ def _own_ensemble_forward(module):
 
     That is assumed only when no subclass below the class that defines
     ``ensemble_forward`` overrides any of that class's methods other than
-    ``__init__`` and ``extra_repr``: a subclass that changes ``forward``, or
-    a method ``forward`` calls (``downsample``, ``features``...), is batched
-    with ``vmap`` instead.
+    ``__init__`` and ``extra_repr``, and every layer is a plain ``nn.Linear``
+    or ``nn.Conv1d``: a subclass that changes ``forward``, or a method
+    ``forward`` calls (``downsample``, ``features``...), or a model with a
+    layer swapped (say, for ``nn.Sequential(nn.Dropout(), nn.Linear(...))``)
+    is batched with ``vmap`` instead, or trained copy by copy.
     """
     mro = type(module).__mro__
     owner = next((c for c in mro if "ensemble_forward" in vars(c)), None)
@@ -134,7 +136,20 @@ def _own_ensemble_forward(module):
     below = mro[:mro.index(owner)]
     if any(name in own and name not in ("__init__", "extra_repr") for cls in below for name in vars(cls)):
         return None
+    if not _plain_layers(module):  # e.g. a layer swapped for nn.Sequential(nn.Dropout(), nn.Linear(...))
+        return None
     return module.ensemble_forward  # bound: a method reads the configuration of `module` (e.g. its pooling)
+
+
+def _plain_layers(module):
+    """Whether every submodule is a plain ``nn.Linear`` or ``nn.Conv1d`` with a bias (no dilation, no groups,
+    zero padding): the layers the package's ``ensemble_forward`` methods read their parameters from."""
+    for sub in list(module.modules())[1:]:
+        if type(sub) not in (torch.nn.Linear, torch.nn.Conv1d) or sub.bias is None:
+            return False
+        if type(sub) is torch.nn.Conv1d and (sub.dilation != (1,) or sub.groups != 1 or sub.padding_mode != "zeros"):
+            return False
+    return True
 
 
 class _Stack:

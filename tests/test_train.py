@@ -148,6 +148,23 @@ def test_a_subclass_that_changes_what_forward_calls_is_batched_with_vmap():
             torch.testing.assert_close(ensemble(x), torch.stack([m(x) for m in modules]), rtol=1e-5, atol=1e-6)
 
 
+def test_a_model_with_a_swapped_layer_trains_as_its_forward_says(data):
+    # A student adds dropout by swapping a layer: MLP.ensemble_forward must not be used (it would look for
+    # linear2.weight); the copies train one by one, like any model with dropout.
+    models = [build(MLP, seed=s) for s in range(2)]
+    for model in models:
+        model.linear2 = torch.nn.Sequential(torch.nn.Dropout(0.2), torch.nn.Linear(256, 256))
+    with pytest.warns(UserWarning, match="runs one copy at a time because it draws random numbers"):
+        history = train_ensemble(models, data, seeds=[0, 1], steps=20, eval_every=20, progress=False)
+    assert history.final_test_acc.shape == (2,)
+    no_bias = build(PoolingCNN, seed=0, pooling="max")
+    no_bias.linear = torch.nn.Linear(200, 10, bias=False)
+    assert Ensemble([no_bias]).groups[0][1].batched is None
+    with torch.no_grad():
+        x = torch.randn(3, 40)
+        torch.testing.assert_close(Ensemble([no_bias])(x)[0], no_bias(x))
+
+
 def test_ensemble_with_one_dataset_per_copy(data):
     shuffled = mnist1d.make_dataset(shuffle_seq=True)
     small = mnist1d.make_dataset(num_samples=1000)  # 800 training samples, padded inside the ensemble
