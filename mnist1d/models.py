@@ -35,8 +35,11 @@ numbers ``train(..., seed=seeds[i])`` gets. A class may add
 :class:`PoolingCNN` do for speed: a static method, or a method called on a
 copy of the first model of the copies (for its configuration, such as
 ``pooling``). It is used only for instances of that class, or of subclasses
-that override none of its methods but ``__init__`` (a subclass that changes
-``forward``, or a method ``forward`` calls, is batched with ``vmap``).
+that override none of its methods but ``__init__``, whose layers are all
+plain ``nn.Linear`` and ``nn.Conv1d`` modules with biases; anything else (a
+subclass that changes ``forward`` or a method it calls, a layer swapped for
+``nn.Sequential(nn.Dropout(), ...)``) is batched with ``vmap`` or trained
+copy by copy, as its ``forward`` requires.
 
 Example
 -------
