@@ -1,6 +1,6 @@
 """Training speed: this trainer against an earlier release of it and against a plain PyTorch loop, in one run.
 
-    python benchmarks/bench_train.py                       # 300 steps, ensembles of 6, against v0.5.1
+    python benchmarks/bench_train.py                       # 300 steps, ensembles of 6, against v0.5.2
     python benchmarks/bench_train.py --steps 1000 --copies 12 --baseline v0.2.0
 
 For each baseline model (logistic regression, MLP, CNN, GRU), for
@@ -135,7 +135,7 @@ def main():
     parser.add_argument("--steps", type=positive, default=300, help="optimisation steps per measurement")
     parser.add_argument("--copies", type=positive, default=6, help="ensemble size S")
     parser.add_argument("--repeats", type=positive, default=2, help="best of this many runs")
-    parser.add_argument("--baseline", default="v0.5.1", help="git tag or commit to compare against")
+    parser.add_argument("--baseline", default="v0.5.2", help="git tag or commit to compare against")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument("--child", choices=("plain", "ensemble"), help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -18,6 +18,7 @@ import torch
 from torch.nn import functional as F
 
 from .checks import integer, real
+from .memory import keep_freed_memory
 
 __all__ = ["linear_probe_accuracy", "knn_accuracy"]
 
@@ -53,6 +54,7 @@ def linear_probe_accuracy(train_x, train_y, test_x, test_y, *, l2=1e-3, max_iter
     """
     train_x, train_y, test_x, test_y = _as_tensors(train_x, train_y, test_x, test_y)
     l2, max_iter = real("l2", l2, low=0), integer("max_iter", max_iter, low=1)
+    keep_freed_memory()  # L-BFGS reallocates its (N, classes) products at every evaluation (mnist1d.memory)
     mean, std = train_x.mean(0), train_x.std(0)
     std = torch.where(std > 1e-12, std, torch.ones_like(std))
     train_x, test_x = (train_x - mean) / std, (test_x - mean) / std

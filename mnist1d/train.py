@@ -40,6 +40,7 @@ from tqdm import tqdm
 from .checks import choice, integer, real
 from .ensemble import Ensemble, _architecture, batching_problem
 from .history import History
+from .memory import keep_freed_memory
 from .models import build
 
 __all__ = ["train", "train_ensemble", "Options", "History", "Ensemble", "resolve_device"]
@@ -236,6 +237,7 @@ class _Single:
 
 def _fit(net, datasets, seeds, options):
     """Train ``net`` (an Ensemble or _Single) in place; return (steps, columns (evaluations, S), seconds)."""
+    keep_freed_memory()  # every step frees and reallocates the same large tensors: reuse them (mnist1d.memory)
     tensors = _stack_data(datasets, options.device, options.batch_size)
     parameters = list(net.params.values())
     # foreach: one multi-tensor update instead of a Python loop over tensors, bit for bit the same numbers

@@ -1,0 +1,49 @@
+"""keep_freed_memory: training stops page-faulting its freed memory back in, and its numbers do not change."""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+
+from mnist1d.memory import keep_freed_memory
+
+# Six MLPs of sys.argv[2] hidden units trained as one ensemble, in a fresh process whose malloc is untouched:
+# prints the page faults of the second training and its final test accuracies.
+TRAINING = """
+import json, resource, sys
+import torch
+import mnist1d, mnist1d.train
+from mnist1d.models import MLP, build
+if sys.argv[1] == "untouched":
+    mnist1d.train.keep_freed_memory = lambda: False  # the trainer's call, switched off
+data = mnist1d.make_dataset()
+models = [build(MLP, seed=s, hidden_size=int(sys.argv[2])) for s in range(6)]
+def run():
+    return mnist1d.train.train_ensemble(models, data, seeds=range(6), steps=40, eval_every=40, progress=False)
+run()  # the first run: the allocator's first requests, in both settings
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+history = run()
+print(json.dumps([resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before, history.final_test_acc.tolist()]))
+"""
+
+
+def trained(setting):
+    out = subprocess.run([sys.executable, "-c", TRAINING, setting, "256"], capture_output=True, text=True, check=True,
+                         env={**os.environ, "OMP_NUM_THREADS": "2"})
+    return json.loads(out.stdout)
+
+
+def test_training_reuses_freed_memory_and_gives_the_same_numbers():
+    faults_untouched, accuracy_untouched = trained("untouched")
+    faults_kept, accuracy_kept = trained("kept")
+    assert accuracy_kept == accuracy_untouched  # only where the memory comes from changes
+    # Measured at 256 units: 21,000-30,000 page faults untouched, 260-1,200 kept. (At 500 units both see
+    # about 90,000 more, from the evaluation's 48 MB activations: blocks above 32 MB are always mmapped.)
+    assert faults_untouched > 10_000  # glibc gives the freed blocks back and faults them in again
+    assert faults_kept < faults_untouched / 5
+
+
+def test_it_is_idempotent_and_says_whether_glibc_took_it():
+    assert keep_freed_memory() is keep_freed_memory()
+    assert keep_freed_memory() is (platform.libc_ver()[0] == "glibc")
