@@ -15,7 +15,10 @@ heap and to keep freed heap memory for reuse. The numbers a computation gives
 do not change (only where its memory comes from does); the process's resident
 memory stays near its peak instead of shrinking after it. The trainers
 (:mod:`mnist1d.train`) and the linear probe (:mod:`mnist1d.probes`) call it;
-elsewhere than Linux with glibc it does nothing.
+elsewhere than Linux with glibc it does nothing. To keep glibc's defaults
+(say, in a long-lived process that should hand memory back after training),
+set the environment variable ``MNIST1D_KEEP_FREED_MEMORY=0`` before the
+first training.
 
 Example
 -------
@@ -29,6 +32,7 @@ True
 import ctypes
 import ctypes.util
 import functools
+import os
 import sys
 
 __all__ = ["keep_freed_memory"]
@@ -38,16 +42,22 @@ M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 LARGEST_HEAP_BLOCK = 32 * 1024 * 1024  # glibc's largest allowed M_MMAP_THRESHOLD on 64-bit systems
 KEPT_FREE = 2**31 - 1  # mallopt takes an int: about 2 GB of free heap is kept before any is given back
+SWITCH = "MNIST1D_KEEP_FREED_MEMORY"  # "0": leave glibc's defaults alone; "1" (or unset): keep freed memory
 
 
 @functools.cache
 def keep_freed_memory():
     """Ask glibc's malloc to reuse freed memory instead of returning it to the kernel; True if it agreed.
 
-    Idempotent and process-wide. Returns False, and changes nothing, where the C
-    library is not glibc (macOS, Windows, musl).
+    Idempotent and process-wide: the first call decides. Returns False, and
+    changes nothing, where the C library is not glibc (macOS, Windows, musl)
+    or where the environment variable ``MNIST1D_KEEP_FREED_MEMORY`` is ``0``.
     """
-    if not sys.platform.startswith("linux"):
+    switch = os.environ.get(SWITCH, "1")
+    if switch not in ("0", "1"):
+        raise ValueError(f"the environment variable {SWITCH} must be 0 (keep glibc's defaults) or 1 (keep freed "
+                         f"memory, the default), got {switch!r}")
+    if switch == "0" or not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
