@@ -95,6 +95,24 @@ def batched_linear(params, name, x):
     return torch.bmm(x, params[name + ".weight"].transpose(1, 2)) + params[name + ".bias"].unsqueeze(1)
 
 
+def batched_conv(params, name, conv, x):
+    """S convolutions at once: channels-last ``x`` ``(S, B, L, C_in)`` with the stacked ``params[name + ".weight"]``
+    ``(S, C_out, C_in, k)`` and ``params[name + ".bias"]`` ``(S, C_out)``, at the stride and padding of the
+    ``nn.Conv1d`` ``conv``; returns ``(S, B, L_out, C_out)``, each copy what
+    :func:`mnist1d.conv.conv1d_channels_last` gives it.
+
+    Example
+    -------
+    >>> conv = nn.Conv1d(1, 4, 5, stride=2, padding=1)
+    >>> params = {"conv.weight": conv.weight[None], "conv.bias": conv.bias[None]}
+    >>> x = torch.randn(3, 40, 1)
+    >>> expected = conv1d_channels_last(x, conv.weight, conv.bias, stride=2, padding=1)
+    >>> torch.equal(batched_conv(params, "conv", conv, x[None])[0], expected)
+    True
+    """
+    return WindowConv.apply(x, params[name + ".weight"], params[name + ".bias"], conv.stride[0], conv.padding[0])[0]
+
+
 class LogisticRegression(nn.Module):
     """A linear classifier, 40 -> 10: 410 parameters."""
 
@@ -272,10 +290,7 @@ class CNN(nn.Module):
         """Run S copies at once (see the model contract above): the numbers of :meth:`forward`, bit for bit."""
         h = x.unsqueeze(-1)  # (S, B, length, channels)
         for name in ("conv1", "conv2", "conv3"):
-            conv = getattr(self, name)
-            h, _ = WindowConv.apply(h, params[name + ".weight"], params[name + ".bias"], conv.stride[0],
-                                    conv.padding[0])
-            h = F.relu(h)
+            h = F.relu(batched_conv(params, name, getattr(self, name), h))
         return batched_linear(params, "linear", h.transpose(2, 3).flatten(2))
 
 
@@ -356,10 +371,8 @@ class PoolingCNN(nn.Module):
         copies, batch = x.shape[:2]
         h = x.unsqueeze(-1)  # (S, B, length, channels)
         for name in ("conv1", "conv2"):
-            conv = getattr(self, name)
-            h, _ = WindowConv.apply(h, params[name + ".weight"], params[name + ".bias"], conv.stride[0],
-                                    conv.padding[0])
-            h = self.downsample(F.relu(h).flatten(0, 1).transpose(1, 2)).transpose(1, 2).unflatten(0, (copies, batch))
+            h = F.relu(batched_conv(params, name, getattr(self, name), h))
+            h = self.downsample(h.flatten(0, 1).transpose(1, 2)).transpose(1, 2).unflatten(0, (copies, batch))
         return batched_linear(params, "linear", h.transpose(2, 3).flatten(2))
 
 
