@@ -51,10 +51,45 @@ EVAL_CHUNK = 4096
 
 
 def resolve_device(device="auto"):
-    """``"auto"`` -> CUDA if available, else CPU; anything else is passed to ``torch.device``."""
-    if device == "auto":
+    """``"auto"`` -> CUDA if available, else CPU; anything else must name a device PyTorch can use here.
+
+    A ``torch.device`` or a string such as ``"cpu"``, ``"cuda"`` or ``"cuda:1"``
+    is checked before any training starts: a GPU that is not there is a
+    ``ValueError`` that says so, not an error from deep inside PyTorch.
+
+    Example
+    -------
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    >>> resolve_device("gpu")
+    Traceback (most recent call last):
+    ...
+    ValueError: device must be "auto", "cpu", "cuda", "cuda:N" or another torch.device, got 'gpu'
+    """
+    if isinstance(device, str) and device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    if isinstance(device, bool) or not isinstance(device, (str, int, torch.device)):
+        raise ValueError(f'device must be "auto", "cpu", "cuda", "cuda:N" or another torch.device, got {device!r}')
+    try:
+        resolved = torch.device(device)  # an integer is a GPU's number, as in PyTorch
+    except RuntimeError:
+        if isinstance(device, int) and device >= 0 and not torch.cuda.is_available():
+            raise ValueError(f"device={device!r} is a GPU's number, but PyTorch sees no GPU here; use "
+                             '"auto" or "cpu"') from None
+        raise ValueError(f'device must be "auto", "cpu", "cuda", "cuda:N" or another torch.device, '
+                         f"got {device!r}") from None
+    if resolved.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ValueError(f"device={device!r}, but PyTorch sees no CUDA GPU here; use device=\"auto\" (a GPU "
+                             "when there is one, else the CPU) or \"cpu\"")
+        if resolved.index is not None and resolved.index >= count:
+            raise ValueError(f"device={device!r}, but there {'is 1 CUDA GPU' if count == 1 else f'are {count} CUDA GPUs'}"
+                             f" (cuda:0 to cuda:{count - 1})")
+    elif resolved.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device={device!r}, but the Apple GPU backend (MPS) is not available here; use \"auto\" "
+                         "or \"cpu\"")
+    return resolved
 
 
 @dataclasses.dataclass

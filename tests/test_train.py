@@ -1,5 +1,7 @@
 """Trainers: learning, determinism, ensemble == separate runs, clear errors."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -196,6 +198,30 @@ def test_progress_bar_can_be_switched_off(data, capsys):
 def test_device_auto():
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert resolve_device("auto").type == expected and resolve_device("cpu").type == "cpu"
+    assert resolve_device(torch.device("cpu")) == torch.device("cpu")
+
+
+@pytest.mark.parametrize("device", ["gpu", "cuda:x", None, True, 1.0, -1])
+def test_a_device_that_is_not_one_is_named(data, device):
+    with pytest.raises(ValueError, match=r'device must be "auto", "cpu", "cuda", "cuda:N" or another torch.device, '
+                                         r"got " + re.escape(repr(device))):
+        train("logistic", data, **QUICK, device=device)
+
+
+def test_a_gpu_that_is_not_there_is_a_clear_error_before_training(data):
+    """Without CUDA, "cuda" and a GPU's number fail at once, saying so; with it, the count is checked."""
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if count == 0:
+        for device in ("cuda", "cuda:0", 0):
+            with pytest.raises(ValueError, match=r"PyTorch sees no (CUDA )?GPU here; use .*auto"):
+                train("logistic", data, **QUICK, device=device)
+    else:
+        assert resolve_device("cuda").type == "cuda" and resolve_device(0) == torch.device("cuda", 0)
+    with pytest.raises(ValueError, match=rf"device='cuda:{count + 7}', but |PyTorch sees no CUDA GPU"):
+        resolve_device(f"cuda:{count + 7}")
+    if not torch.backends.mps.is_available():
+        with pytest.raises(ValueError, match=r"device='mps', but the Apple GPU backend \(MPS\) is not available"):
+            resolve_device("mps")
 
 
 @pytest.mark.parametrize("kwargs, message", [
