@@ -1,6 +1,6 @@
 """Training speed: this trainer against an earlier release of it and against a plain PyTorch loop, in one run.
 
-    python benchmarks/bench_train.py                       # 300 steps, ensembles of 6, against v0.5.2
+    python benchmarks/bench_train.py                       # 300 steps, ensembles of 6, against release 0.5.3
     python benchmarks/bench_train.py --steps 1000 --copies 12 --baseline v0.2.0
 
 For each baseline model (logistic regression, MLP, CNN, GRU), for
@@ -111,12 +111,17 @@ def measure(package_root, args, plain=False):
     return report
 
 
+# The release compared against by default, 0.5.3, named by its commit: tags do not travel with every copy of
+# the repository, commits do (a clone without history, such as CI's, needs `git fetch --unshallow` first).
+DEFAULT_BASELINE = "9e097ca8e66780a764d986cfd3835768994e79b8"
+
+
 def extract_release(ref, folder):
     """Write ``ref``'s ``mnist1d/`` (a tag or commit of this repository) into ``folder``."""
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "mnist1d"], capture_output=True)
     if archive.returncode != 0:
-        raise SystemExit(f"--baseline {ref!r} is not a tag or commit of this repository: "
-                         f"{archive.stderr.decode().strip()}")
+        raise SystemExit(f"--baseline {ref!r} is not a tag or commit of this repository (in a shallow clone, run "
+                         f"`git fetch --unshallow --tags` first): {archive.stderr.decode().strip()}")
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
     if not (Path(folder) / "mnist1d" / "train.py").exists():
         raise SystemExit(f"--baseline {ref!r} has no mnist1d/train.py to compare against")
@@ -135,7 +140,8 @@ def main():
     parser.add_argument("--steps", type=positive, default=300, help="optimisation steps per measurement")
     parser.add_argument("--copies", type=positive, default=6, help="ensemble size S")
     parser.add_argument("--repeats", type=positive, default=2, help="best of this many runs")
-    parser.add_argument("--baseline", default="v0.5.2", help="git tag or commit to compare against")
+    parser.add_argument("--baseline", default=DEFAULT_BASELINE,
+                        help="git tag or commit to compare against (default: release 0.5.3's commit)")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument("--child", choices=("plain", "ensemble"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -148,8 +154,9 @@ def main():
         now = measure(ROOT, args)
     print(f"torch {now['torch']}, {now['threads']} threads, {args.steps} steps, batch 100, "
           f"ensembles of {args.copies}; model-copy steps per second (best of {args.repeats})")
-    header = (f"{'model':9s} {'plain loop':>11s} {args.baseline + ' ensemble':>17s} {'now ensemble':>13s} "
-              f"{'now / ' + args.baseline:>13s} {'now / plain':>12s}")
+    label = "v0.5.3" if args.baseline == DEFAULT_BASELINE else args.baseline[:12]
+    header = (f"{'model':9s} {'plain loop':>11s} {label + ' ensemble':>17s} {'now ensemble':>13s} "
+              f"{'now / ' + label:>13s} {'now / plain':>12s}")
     print(header)
     for name in args.models:
         p, b, n = plain["speeds"][name], before["speeds"][name], now["speeds"][name]
