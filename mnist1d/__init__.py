@@ -40,7 +40,7 @@ from .templates import get_templates
 from .transform import transform
 from .utils import ObjectView, from_pickle, plot_signals, set_seed, to_pickle
 
-__version__ = "0.5.3"
+__version__ = "0.5.4"
 __all__ = [
     "DatasetConfig", "make_dataset", "load_mnist1d", "get_templates", "__version__",
     # the original package's names
