@@ -84,8 +84,8 @@ def resolve_device(device="auto"):
             raise ValueError(f"device={device!r}, but PyTorch sees no CUDA GPU here; use device=\"auto\" (a GPU "
                              "when there is one, else the CPU) or \"cpu\"")
         if resolved.index is not None and resolved.index >= count:
-            raise ValueError(f"device={device!r}, but there {'is 1 CUDA GPU' if count == 1 else f'are {count} CUDA GPUs'}"
-                             f" (cuda:0 to cuda:{count - 1})")
+            gpus = "is 1 CUDA GPU" if count == 1 else f"are {count} CUDA GPUs"
+            raise ValueError(f"device={device!r}, but there {gpus} (cuda:0 to cuda:{count - 1})")
     elif resolved.type == "mps" and not torch.backends.mps.is_available():
         raise ValueError(f"device={device!r}, but the Apple GPU backend (MPS) is not available here; use \"auto\" "
                          "or \"cpu\"")
