@@ -154,13 +154,16 @@ def main():
         now = measure(ROOT, args)
     print(f"torch {now['torch']}, {now['threads']} threads, {args.steps} steps, batch 100, "
           f"ensembles of {args.copies}; model-copy steps per second (best of {args.repeats})")
-    label = "v0.5.3" if args.baseline == DEFAULT_BASELINE else args.baseline[:12]
-    header = (f"{'model':9s} {'plain loop':>11s} {label + ' ensemble':>17s} {'now ensemble':>13s} "
-              f"{'now / ' + label:>13s} {'now / plain':>12s}")
+    label = "v0.5.3" if args.baseline == DEFAULT_BASELINE else args.baseline
+    if len(label) == 40 and all(c in "0123456789abcdef" for c in label):
+        label = label[:10]  # a full commit hash
+    wide, ratio = max(17, len(label) + 10), max(13, len(label) + 7)  # columns as wide as their titles
+    header = (f"{'model':9s} {'plain loop':>11s} {label + ' ensemble':>{wide}s} {'now ensemble':>13s} "
+              f"{'now / ' + label:>{ratio}s} {'now / plain':>12s}")
     print(header)
     for name in args.models:
         p, b, n = plain["speeds"][name], before["speeds"][name], now["speeds"][name]
-        print(f"{name:9s} {p:11.0f} {b:17.0f} {n:13.0f} {n / b:12.2f}x {n / p:11.2f}x")
+        print(f"{name:9s} {p:11.0f} {b:{wide}.0f} {n:13.0f} {n / b:{ratio - 1}.2f}x {n / p:11.2f}x")
     print("plain loop: one model, the textbook way (the GRU: torch.nn.GRU); ensembles: train_ensemble, per copy")
 
 

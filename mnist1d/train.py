@@ -29,6 +29,7 @@ Example
 
 import copy
 import dataclasses
+import numbers
 import time
 import warnings
 
@@ -51,11 +52,13 @@ EVAL_CHUNK = 4096
 
 
 def resolve_device(device="auto"):
-    """``"auto"`` -> CUDA if available, else CPU; anything else must name a device PyTorch can use here.
+    """``"auto"`` -> CUDA if available, else CPU; anything else becomes a ``torch.device``, checked.
 
-    A ``torch.device`` or a string such as ``"cpu"``, ``"cuda"`` or ``"cuda:1"``
-    is checked before any training starts: a GPU that is not there is a
-    ``ValueError`` that says so, not an error from deep inside PyTorch.
+    ``device`` is a string (``"cpu"``, ``"cuda"``, ``"cuda:1"``...), a
+    ``torch.device`` or a GPU's number. A CUDA GPU or Apple GPU (MPS) that is
+    not there is a ``ValueError`` that says so before any training starts, not
+    an error from deep inside PyTorch at the first transfer; other device
+    types go to ``torch.device`` unchecked.
 
     Example
     -------
@@ -64,31 +67,31 @@ def resolve_device(device="auto"):
     >>> resolve_device("gpu")
     Traceback (most recent call last):
     ...
-    ValueError: device must be "auto", "cpu", "cuda", "cuda:N" or another torch.device, got 'gpu'
+    ValueError: device must be "auto", "cpu", "cuda", "cuda:N", a GPU's number or a torch.device, got 'gpu'
     """
     if isinstance(device, str) and device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if isinstance(device, bool) or not isinstance(device, (str, int, torch.device)):
-        raise ValueError(f'device must be "auto", "cpu", "cuda", "cuda:N" or another torch.device, got {device!r}')
+    bad = f'device must be "auto", "cpu", "cuda", "cuda:N", a GPU\'s number or a torch.device, got {device!r}'
+    if isinstance(device, numbers.Integral) and not isinstance(device, bool):
+        device = int(device)  # a NumPy integer too
+    elif not isinstance(device, (str, torch.device)):
+        raise ValueError(bad)
+    instead = 'use device="auto" (a GPU when there is one, else the CPU) or "cpu"'
+    if isinstance(device, int) and device >= 0 and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} is a GPU's number, but PyTorch sees no GPU here; {instead}")
     try:
         resolved = torch.device(device)  # an integer is a GPU's number, as in PyTorch
     except RuntimeError:
-        if isinstance(device, int) and device >= 0 and not torch.cuda.is_available():
-            raise ValueError(f"device={device!r} is a GPU's number, but PyTorch sees no GPU here; use "
-                             '"auto" or "cpu"') from None
-        raise ValueError(f'device must be "auto", "cpu", "cuda", "cuda:N" or another torch.device, '
-                         f"got {device!r}") from None
+        raise ValueError(bad) from None
     if resolved.type == "cuda":
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if count == 0:
-            raise ValueError(f"device={device!r}, but PyTorch sees no CUDA GPU here; use device=\"auto\" (a GPU "
-                             "when there is one, else the CPU) or \"cpu\"")
+            raise ValueError(f"device={device!r}, but PyTorch sees no CUDA GPU here; {instead}")
         if resolved.index is not None and resolved.index >= count:
-            gpus = "is 1 CUDA GPU" if count == 1 else f"are {count} CUDA GPUs"
-            raise ValueError(f"device={device!r}, but there {gpus} (cuda:0 to cuda:{count - 1})")
+            gpus = "is 1 CUDA GPU (cuda:0)" if count == 1 else f"are {count} CUDA GPUs (cuda:0 to cuda:{count - 1})"
+            raise ValueError(f'device={device!r}, but there {gpus}; use one of them, "cuda" or "auto"')
     elif resolved.type == "mps" and not torch.backends.mps.is_available():
-        raise ValueError(f"device={device!r}, but the Apple GPU backend (MPS) is not available here; use \"auto\" "
-                         "or \"cpu\"")
+        raise ValueError(f"device={device!r}, but the Apple GPU backend (MPS) is not available here; {instead}")
     return resolved
 
 

@@ -8,7 +8,7 @@ import sys
 
 from mnist1d.memory import keep_freed_memory
 
-# Six MLPs of sys.argv[2] hidden units trained as one ensemble, in a fresh process whose malloc is untouched:
+# Six MLPs of sys.argv[2] hidden units trained as one ensemble, in a fresh process (malloc pinned, see below):
 # prints the page faults of the second training and its final test accuracies.
 TRAINING = """
 import json, resource, sys
@@ -32,7 +32,8 @@ print(json.dumps([resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before, h
 # process faults its memory back in varies from run to run and machine to machine: 21,000-31,000 faults on an AMD
 # EPYC, anything from 4 to 21,000 on an Intel Xeon. Pinning the starting thresholds (which also stops them
 # adapting) gives every untouched run the same baseline (about 178,000 faults on the Intel Xeon);
-# keep_freed_memory's mallopt calls override these settings, as they override glibc's defaults.
+# keep_freed_memory's mallopt calls override these settings, as they override glibc's defaults. The pin replaces
+# any GLIBC_TUNABLES of the environment, so that a developer's own settings cannot change the baseline either.
 PINNED_GLIBC = {"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072"}
 
 
@@ -56,7 +57,7 @@ def test_training_reuses_freed_memory_and_gives_the_same_numbers():
 def test_the_environment_variable_switches_it_off_and_bad_values_are_named():
     faults_default, _ = trained("kept")
     faults_switched_off, _ = trained("kept", MNIST1D_KEEP_FREED_MEMORY="0")
-    assert faults_switched_off > 4 * faults_default  # glibc's settings again: the freed blocks are faulted back in
+    assert faults_switched_off > 4 * faults_default  # the pinned thresholds again: the freed blocks are faulted back in
     check = "from mnist1d.memory import keep_freed_memory; keep_freed_memory()"
     out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
                          env={**os.environ, "MNIST1D_KEEP_FREED_MEMORY": "off"})

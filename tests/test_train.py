@@ -203,8 +203,8 @@ def test_device_auto():
 
 @pytest.mark.parametrize("device", ["gpu", "cuda:x", None, True, 1.0, -1])
 def test_a_device_that_is_not_one_is_named(data, device):
-    with pytest.raises(ValueError, match=r'device must be "auto", "cpu", "cuda", "cuda:N" or another torch.device, '
-                                         r"got " + re.escape(repr(device))):
+    with pytest.raises(ValueError, match=r'device must be "auto", "cpu", "cuda", "cuda:N", a GPU\'s number or a '
+                                         r"torch.device, got " + re.escape(repr(device))):
         train("logistic", data, **QUICK, device=device)
 
 
@@ -212,12 +212,14 @@ def test_a_gpu_that_is_not_there_is_a_clear_error_before_training(data):
     """Without CUDA, "cuda" and a GPU's number fail at once, saying so; with it, the count is checked."""
     count = torch.cuda.device_count() if torch.cuda.is_available() else 0
     if count == 0:
-        for device in ("cuda", "cuda:0", 0):
+        for device in ("cuda", "cuda:0", 0, np.int64(0)):
             with pytest.raises(ValueError, match=r"PyTorch sees no (CUDA )?GPU here; use .*auto"):
                 train("logistic", data, **QUICK, device=device)
+        expected = r"PyTorch sees no CUDA GPU here"
     else:
-        assert resolve_device("cuda").type == "cuda" and resolve_device(0) == torch.device("cuda", 0)
-    with pytest.raises(ValueError, match=rf"device='cuda:{count + 7}', but |PyTorch sees no CUDA GPU"):
+        assert resolve_device("cuda").type == "cuda" and resolve_device(np.int64(0)) == torch.device("cuda", 0)
+        expected = rf"device='cuda:{count + 7}', but there (is|are) {count} CUDA GPUs? \(cuda:0"
+    with pytest.raises(ValueError, match=expected):
         resolve_device(f"cuda:{count + 7}")
     if not torch.backends.mps.is_available():
         with pytest.raises(ValueError, match=r"device='mps', but the Apple GPU backend \(MPS\) is not available"):
